@@ -1,0 +1,12 @@
+/** The CEP layer's public face: the pattern API, the compiler, the NFA and `runPattern`. */
+export { Pattern } from "./pattern/pattern.js";
+export { AfterMatchSkipStrategy, type SkipKind } from "./pattern/skip-strategy.js";
+export { WithinType } from "./pattern/within-type.js";
+export { ConsumingStrategy, type Quantifier, type Times } from "./pattern/quantifier.js";
+export type { Condition, PatternContext } from "./pattern/condition.js";
+export { compile } from "./compile.js";
+export { Nfa, type Match, type MatchCollector } from "./nfa/nfa.js";
+export { NfaState } from "./nfa/nfa-state.js";
+export { runPattern, type TimedEvent, type Watermark, type TimedOut, type RunPatternOptions, type RunPatternResult } from "./run-pattern.js";
+export { serializeNfaState, deserializeNfaState, type EventCodec } from "./serde/v1/nfa-state-codec.js";
+export { PatternError, VigilError } from "../errors.js";

@@ -1,0 +1,2 @@
+/** Vigil's one public entry point. */
+export * from "./cep/index.js";
