@@ -241,14 +241,19 @@ export class Nfa<T> {
   private decisionGraph(state: State<T>, event: T, ctx: EvalContext<T>): Transition<T>[] | null {
     let edges: Transition<T>[] | null = null;
     let pending: State<T>[] | null = null;
+    // proceed edges can form cycles (a looping group of optional stages): visit each state once
+    let visited: Set<State<T>> | null = null;
     let current: State<T> | undefined = state;
     while (current !== undefined) {
       const transitions = current.transitions;
       for (let i = 0; i < transitions.length; i++) {
         const t = transitions[i];
         if (!(t.cond.isTrue || this.test(t, event, ctx))) continue;
-        if (t.action === "proceed") (pending ??= []).push(t.target);
-        else (edges ??= []).push(t);
+        if (t.action !== "proceed") (edges ??= []).push(t);
+        else if (!(visited ??= new Set([state])).has(t.target)) {
+          visited.add(t.target);
+          (pending ??= []).push(t.target);
+        }
       }
       current = pending === null ? undefined : pending.pop();
     }

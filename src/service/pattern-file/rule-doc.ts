@@ -1,0 +1,66 @@
+import type { Severity } from "../alert.js";
+
+/**
+ * The shape of a pattern file once it has passed schemas/pattern.schema.json. Kept in step with
+ * the schema by hand; the loader reads a document as this type only after validation.
+ */
+export interface RuleDoc {
+  $schema?: string;
+  id: string;
+  version: number;
+  description?: string;
+  source: string;
+  key: string | string[];
+  eventTime: string | null;
+  within?: Duration;
+  afterMatch?: { strategy: SkipName; stage?: string };
+  stages: StageDoc[];
+  alert: AlertDoc;
+  onTimeout?: AlertDoc | null;
+}
+
+/** A duration as written: `"250ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, or integer ms. */
+export type Duration = string | number;
+
+export type SkipName = "noSkip" | "skipToNext" | "skipPastLastEvent" | "skipToFirst" | "skipToLast";
+
+export type Contiguity = "next" | "followedBy" | "followedByAny" | "notNext" | "notFollowedBy";
+
+export type QuantifierDoc = { times: number | [number, number] } | { atLeast: number };
+
+/** Options a single stage and a group stage share. */
+interface StageOptions {
+  description?: string;
+  contiguity?: Contiguity;
+  quantifier?: QuantifierDoc;
+  optional?: boolean;
+  greedy?: boolean;
+  consecutive?: boolean;
+  allowCombinations?: boolean;
+}
+
+/** A stage that tests events. */
+export interface SingleStageDoc extends StageOptions {
+  name: string;
+  where: string;
+  or?: string;
+  until?: string;
+  within?: Duration;
+}
+
+/** A group stage: an inner sequence of stages taken as one unit. */
+export interface GroupStageDoc extends StageOptions {
+  group: StageDoc[];
+}
+
+export type StageDoc = SingleStageDoc | GroupStageDoc;
+
+export interface AlertDoc {
+  severity: Severity;
+  description?: string;
+  fields?: Record<string, string>;
+  sinks?: string[];
+}
+
+/** Whether a stage is a group stage. */
+export const isGroup = (stage: StageDoc): stage is GroupStageDoc => "group" in stage;

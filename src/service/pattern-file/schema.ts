@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { childPointer, type RuleIssue } from "./issue.js";
+
+const SCHEMA_FILE = join("schemas", "pattern.schema.json");
+
+/**
+ * Finds `schemas/pattern.schema.json` of this package: the nearest ancestor folder of this
+ * module that has it (src/service/pattern-file in tests, dist/src/service/pattern-file once
+ * built; the package ships `schemas/`).
+ */
+export function schemaPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, SCHEMA_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(`cannot find ${SCHEMA_FILE} above ${fileURLToPath(import.meta.url)}`);
+}
+
+let validator: ValidateFunction | undefined;
+
+/** The compiled validator of the pattern-file schema, made once per process. */
+function getValidator(): ValidateFunction {
+  if (validator === undefined) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // Message annotations that editors (VS Code) understand too; ajv only has to accept them.
+    ajv.addKeyword("patternErrorMessage");
+    ajv.addKeyword("errorMessage");
+    validator = ajv.compile(JSON.parse(readFileSync(schemaPath(), "utf8")) as object);
+  }
+  return validator;
+}
+
+/**
+ * Validates a parsed pattern file against schemas/pattern.schema.json. Returns one issue per
+ * problem (all of them, not just the first), each naming the JSON pointer of the offending value.
+ */
+export function validateSchema(file: string, doc: unknown): RuleIssue[] {
+  const validate = getValidator();
+  if (validate(doc)) return [];
+  const issues: RuleIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const issue = translate(file, error);
+    if (issue === undefined) continue;
+    const id = `${issue.pointer}\u0000${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+  array: "a list",
+  null: "null",
+};
+
+function typeList(types: unknown): string {
+  const list = (Array.isArray(types) ? types : [types]).map((t) => TYPE_NAMES[String(t)] ?? String(t));
+  return list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+}
+
+/** One ajv error as one readable issue; `undefined` for errors that only repeat others. */
+function translate(file: string, e: ErrorObject): RuleIssue | undefined {
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const custom = typeof parent.errorMessage === "string" ? parent.errorMessage : undefined;
+  const params = e.params as Record<string, unknown>;
+  // errors about a property's name (propertyNames) point at that property
+  const named = (e as { propertyName?: string }).propertyName;
+  const at = (message: string, pointer = e.instancePath): RuleIssue =>
+    named === undefined ? { file, pointer, message } : { file, pointer: childPointer(pointer, named), message: `property name ${message}` };
+  switch (e.keyword) {
+    case "if":
+      return undefined; // the failing then/else branch reports its own errors
+    case "required":
+      return at("is required", childPointer(e.instancePath, String(params.missingProperty)));
+    case "additionalProperties": {
+      const allowed = Object.keys((parent.properties ?? {}) as object);
+      return at(`is not a known property (expected: ${allowed.join(", ")})`, childPointer(e.instancePath, String(params.additionalProperty)));
+    }
+    case "type":
+      return at(`must be ${typeList(params.type)}`);
+    case "enum":
+      return at(`must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`);
+    case "pattern":
+      return at(typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : `must match ${String(params.pattern)}`);
+    case "minProperties":
+    case "maxProperties":
+      return at(custom ?? `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params.limit)} properties`);
+    case "minItems":
+      return at(custom ?? `must have at least ${String(params.limit)} item${params.limit === 1 ? "" : "s"}`);
+    case "maxItems":
+      return at(custom ?? `must have at most ${String(params.limit)} item${params.limit === 1 ? "" : "s"}`);
+    case "minLength":
+      return at(params.limit === 1 ? "must not be empty" : `must be at least ${String(params.limit)} characters long`);
+    case "maxLength":
+      return at(`must be at most ${String(params.limit)} characters long`);
+    case "minimum":
+      return at(`must be at least ${String(params.limit)}`);
+    case "maximum":
+      return at(`must be at most ${String(params.limit)}`);
+    case "uniqueItems":
+      return at(`must not repeat items (items ${String(params.j)} and ${String(params.i)} are equal)`);
+    case "propertyNames":
+      return undefined; // reported by the inner error, at the property
+    default:
+      return at(custom ?? e.message ?? `fails ${e.keyword}`);
+  }
+}
