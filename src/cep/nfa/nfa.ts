@@ -34,6 +34,12 @@ export class Nfa<T> {
   readonly skip: AfterMatchSkipStrategy;
   /** Whether time alone can change anything (windows or a trailing notFollowedBy). */
   private readonly timed: boolean;
+  private readonly hasStageWindows: boolean;
+  /** Scratch lists reused on every event (no per-event allocation): a branch's successors and edges. */
+  private readonly results: ComputationState<T>[] = [];
+  private resultCount = 0;
+  private readonly edges: Transition<T>[] = [];
+  private edgeCount = 0;
   private readonly ctx = new EvalContext<T>();
 
   constructor(graph: CompiledGraph<T>, skip: AfterMatchSkipStrategy) {
@@ -42,7 +48,8 @@ export class Nfa<T> {
     this.windowMs = graph.windowMs;
     this.stageOrder = graph.stageOrder;
     this.skip = skip;
-    this.timed = graph.windowMs > 0 || graph.states.some((s) => s.windowMs !== undefined);
+    this.hasStageWindows = graph.states.some((s) => s.windowMs !== undefined);
+    this.timed = graph.windowMs > 0 || this.hasStageWindows;
   }
 
   /** A text listing of the states and their take / ignore / proceed edges. */
@@ -68,15 +75,22 @@ export class Nfa<T> {
     this.advanceTime(nfaState, timestamp, out);
     const seq = nfaState.nextSeq++;
     const buffer = nfaState.buffer;
-    const next: ComputationState<T>[] = [];
+    const partials = nfaState.partials;
+    // `next` stays null while every branch is unchanged (the common case: nothing taken)
+    let next: ComputationState<T>[] | null = null;
     let potential: ComputationState<T>[] | null = null;
-    const results: ComputationState<T>[] = [];
-    for (const cs of nfaState.partials) {
-      results.length = 0;
-      this.computeNextStates(buffer, cs, event, timestamp, seq, results);
+    const results = this.results;
+    for (let i = 0; i < partials.length; i++) {
+      const cs = partials[i];
+      const count = this.computeNextStates(buffer, cs, event, timestamp, seq);
+      if (next === null) {
+        if (count === 1 && results[0] === cs) continue;
+        next = partials.slice(0, i);
+      }
       let stopped = false;
       const firstRetained = next.length;
-      for (const r of results) {
+      for (let j = 0; j < count; j++) {
+        const r = results[j];
         if (r.state.isFinal) (potential ??= []).push(r);
         else if (r.state.isStop) {
           stopped = true;
@@ -88,6 +102,10 @@ export class Nfa<T> {
         for (let i = firstRetained; i < next.length; i++) buffer.release(next[i].node);
         next.length = firstRetained;
       }
+    }
+    if (next === null) {
+      if (nfaState.completed.length > 0 && this.skip.isSkipStrategy()) this.emitAccordingToSkipStrategy(nfaState, [], out);
+      return;
     }
     // branches started by this event go last; only an out-of-order event (arrival mode) can unsort them
     if (timestamp < nfaState.time) next.sort(compareStart);
@@ -115,6 +133,8 @@ export class Nfa<T> {
     if (!this.timed) return;
     const time = nfaState.time;
     const windowMs = this.windowMs;
+    // branches are sorted by first event: if the oldest has not expired, none has
+    if (!this.hasStageWindows && nfaState.completed.length === 0 && time < nfaState.partials[0].startTs + windowMs) return;
     const buffer = nfaState.buffer;
     let potential: ComputationState<T>[] | null = null;
     let kept: ComputationState<T>[] | null = null;
@@ -192,54 +212,59 @@ export class Nfa<T> {
     return sa.length - sb.length;
   }
 
-  /** The branches that one branch becomes on one event (FlinkCEP's `computeNextStates`). */
-  private computeNextStates(
-    buffer: SharedBuffer<T>,
-    cs: ComputationState<T>,
-    event: T,
-    ts: number,
-    seq: number,
-    out: ComputationState<T>[],
-  ): void {
+  /**
+   * The branches that one branch becomes on one event (FlinkCEP's `computeNextStates`), written
+   * to `this.results`; returns how many. A branch that only ignores the event stays the same object.
+   */
+  private computeNextStates(buffer: SharedBuffer<T>, cs: ComputationState<T>, event: T, ts: number, seq: number): number {
     const ctx = this.ctx;
+    const out = this.results;
     ctx.reset(buffer, cs.node, ts);
-    const edges = this.decisionGraph(cs.state, event, ctx);
+    const edgeCount = this.decisionGraph(cs.state, event, ctx);
+    const edges = this.edges;
     const isStart = cs.startSeq < 0;
-    if (edges === null) {
-      if (isStart) out.push(cs);
-      else buffer.release(cs.node);
-      return;
+    if (edgeCount === 0) {
+      if (isStart) {
+        out[0] = cs;
+        return 1;
+      }
+      buffer.release(cs.node);
+      return 0;
     }
     // the common case of a branch waiting and ignoring: it stays as it is
-    if (!isStart && edges.length === 1 && edges[0].action === "ignore" && edges[0].target === cs.state) {
-      out.push(cs);
-      return;
+    if (!isStart && edgeCount === 1 && edges[0].action === "ignore" && edges[0].target === cs.state) {
+      out[0] = cs;
+      return 1;
     }
-    for (const edge of edges) {
+    let n = 0;
+    for (let i = 0; i < edgeCount; i++) {
+      const edge = edges[i];
       if (edge.action === "ignore") {
         if (isStart) continue;
         buffer.lock(cs.node);
-        out.push({ state: edge.target, node: cs.node, startTs: cs.startTs, startSeq: cs.startSeq, prevTs: cs.prevTs });
+        out[n++] = { state: edge.target, node: cs.node, startTs: cs.startTs, startSeq: cs.startSeq, prevTs: cs.prevTs };
         continue;
       }
       const node = buffer.put(edge.source.stage, seq, event, ts, cs.node);
       const startTs = isStart ? ts : cs.startTs;
       const startSeq = isStart ? seq : cs.startSeq;
       buffer.lock(node);
-      out.push({ state: edge.target, node, startTs, startSeq, prevTs: ts });
+      out[n++] = { state: edge.target, node, startTs, startSeq, prevTs: ts };
       const final = this.findFinalStateAfterProceed(edge.target, event, ctx);
       if (final !== null) {
         buffer.lock(node);
-        out.push({ state: final, node, startTs, startSeq, prevTs: ts });
+        out[n++] = { state: final, node, startTs, startSeq, prevTs: ts };
       }
     }
-    if (isStart) out.push(cs);
+    if (isStart) out[n++] = cs;
     else buffer.release(cs.node);
+    return n;
   }
 
-  /** Take and ignore edges reachable through proceed edges whose conditions hold; null if none. */
-  private decisionGraph(state: State<T>, event: T, ctx: EvalContext<T>): Transition<T>[] | null {
-    let edges: Transition<T>[] | null = null;
+  /** Take and ignore edges reachable through proceed edges whose conditions hold, into `this.edges`; returns how many. */
+  private decisionGraph(state: State<T>, event: T, ctx: EvalContext<T>): number {
+    const edges = this.edges;
+    let count = 0;
     let pending: State<T>[] | null = null;
     // proceed edges can form cycles (a looping group of optional stages): visit each state once
     let visited: Set<State<T>> | null = null;
@@ -249,7 +274,7 @@ export class Nfa<T> {
       for (let i = 0; i < transitions.length; i++) {
         const t = transitions[i];
         if (!(t.cond.isTrue || this.test(t, event, ctx))) continue;
-        if (t.action !== "proceed") (edges ??= []).push(t);
+        if (t.action !== "proceed") edges[count++] = t;
         else if (!(visited ??= new Set([state])).has(t.target)) {
           visited.add(t.target);
           (pending ??= []).push(t.target);
@@ -257,7 +282,8 @@ export class Nfa<T> {
       }
       current = pending === null ? undefined : pending.pop();
     }
-    return edges;
+    this.edgeCount = count;
+    return count;
   }
 
   /** After a take: whether proceed edges from the new state reach the final state on this event. */
