@@ -5,6 +5,7 @@ export { WithinType } from "./pattern/within-type.js";
 export { ConsumingStrategy, type Quantifier, type Times } from "./pattern/quantifier.js";
 export type { Condition, PatternContext } from "./pattern/condition.js";
 export { compile } from "./compile.js";
+export { KeyedMatcher, type KeyedCollector } from "./keyed-matcher.js";
 export { Nfa, type Match, type MatchCollector } from "./nfa/nfa.js";
 export { NfaState } from "./nfa/nfa-state.js";
 export { runPattern, type TimedEvent, type Watermark, type TimedOut, type RunPatternOptions, type RunPatternResult } from "./run-pattern.js";

@@ -35,6 +35,8 @@ export class Nfa<T> {
   /** Whether time alone can change anything (windows or a trailing notFollowedBy). */
   private readonly timed: boolean;
   private readonly hasStageWindows: boolean;
+  /** The user conditions to test for `isInert`, or null when inert events cannot be skipped. */
+  private readonly inertLeaves: ReadonlyArray<(event: T, ctx: PatternContext<T>) => boolean> | null;
   /** Scratch lists reused on every event (no per-event allocation): a branch's successors and edges. */
   private readonly results: ComputationState<T>[] = [];
   private resultCount = 0;
@@ -49,6 +51,7 @@ export class Nfa<T> {
     this.stageOrder = graph.stageOrder;
     this.skip = skip;
     this.hasStageWindows = graph.states.some((s) => s.windowMs !== undefined);
+    this.inertLeaves = inertLeaves(graph.states);
     this.timed = graph.windowMs > 0 || this.hasStageWindows;
   }
 
@@ -60,6 +63,37 @@ export class Nfa<T> {
   /** Graphviz DOT of the same graph. */
   toDot(): string {
     return statesToDot(this.states);
+  }
+
+  /**
+   * Whether `event` provably changes no key's state except its time: it fails every user
+   * condition of the pattern, and the compiler's analysis shows that such an event starts no
+   * match and is ignored by every state without branching or stopping. A keyed caller may skip
+   * the key lookup and `process` for it; results are the same, only timeouts of that key surface
+   * at its next event or time advance instead of at this one. False whenever the pattern has a
+   * condition that reads `ctx` (it cannot be evaluated without a partial match).
+   */
+  isInert(event: T): boolean {
+    const leaves = this.inertLeaves;
+    if (leaves === null) return false;
+    for (let i = 0; i < leaves.length; i++) if (leaves[i](event, NO_CONTEXT)) return false;
+    return true;
+  }
+
+  /**
+   * Whether `event` at `timestamp` would start a match from a key with nothing in progress.
+   * Always decidable without per-key state: the first stage's conditions see no earlier events.
+   */
+  canStart(event: T, timestamp: number): boolean {
+    this.ctx.reset(null, NO_NODE, timestamp);
+    const count = this.decisionGraph(this.start, event, this.ctx);
+    for (let i = 0; i < count; i++) if (this.edges[i].action === "take") return true;
+    return false;
+  }
+
+  /** Whether `isInert` can ever be true for this pattern. */
+  get canSkipInert(): boolean {
+    return this.inertLeaves !== null;
   }
 
   /** Fresh per-key state: only the start state, an empty buffer. */
@@ -315,14 +349,62 @@ export class Nfa<T> {
   }
 }
 
+/**
+ * The user conditions an inert event must fail, if skipping inert events is sound: every
+ * condition is context-free, the start state takes nothing when all conditions fail, and every
+ * other state then only ignores the event, staying where it is.
+ */
+function inertLeaves<T>(states: readonly State<T>[]): Array<(event: T, ctx: PatternContext<T>) => boolean> | null {
+  const leaves = new Set<(event: T, ctx: PatternContext<T>) => boolean>();
+  for (const s of states) {
+    for (const t of s.transitions) {
+      for (const leaf of t.cond.leaves) {
+        if (!leaf.contextFree) return null;
+        leaves.add(leaf.test);
+      }
+    }
+  }
+  for (const s of states) {
+    if (s.isFinal || s.isStop) continue;
+    const edges = inertEdges(s);
+    if (s.isStart ? edges.some((t) => t.action === "take") : !(edges.length === 1 && edges[0].action === "ignore" && edges[0].target === s)) {
+      return null;
+    }
+  }
+  return [...leaves];
+}
+
+/** The decision graph of `state` for an inert event, from the conditions' build-time values. */
+function inertEdges<T>(state: State<T>): Transition<T>[] {
+  const edges: Transition<T>[] = [];
+  const seen = new Set<State<T>>([state]);
+  const stack = [state];
+  while (stack.length > 0) {
+    for (const t of stack.pop()!.transitions) {
+      if (!t.cond.inert) continue;
+      if (t.action !== "proceed") edges.push(t);
+      else if (!seen.has(t.target)) {
+        seen.add(t.target);
+        stack.push(t.target);
+      }
+    }
+  }
+  return edges;
+}
+
+const NO_CONTEXT: PatternContext<any> = {
+  eventsFor: () => EMPTY,
+  timestamp: () => Number.NaN,
+};
+
 /** The `ctx` passed to conditions; one per NFA, reset for each branch (do not keep it). */
 class EvalContext<T> implements PatternContext<T> {
-  private buffer!: SharedBuffer<T>;
+  private buffer: SharedBuffer<T> | null = null;
   private node = NO_NODE;
   private ts = 0;
   private cache: Map<string, readonly T[]> | null = null;
 
-  reset(buffer: SharedBuffer<T>, node: number, ts: number): void {
+  reset(buffer: SharedBuffer<T> | null, node: number, ts: number): void {
     this.buffer = buffer;
     this.node = node;
     this.ts = ts;
@@ -332,7 +414,7 @@ class EvalContext<T> implements PatternContext<T> {
   eventsFor(stageName: string): readonly T[] {
     const cached = this.cache?.get(stageName);
     if (cached !== undefined) return cached;
-    const events = this.node === NO_NODE ? EMPTY : this.buffer.eventsFor(this.node, stageName);
+    const events = this.node === NO_NODE ? EMPTY : this.buffer!.eventsFor(this.node, stageName);
     (this.cache ??= new Map()).set(stageName, events);
     return events;
   }

@@ -20,9 +20,23 @@ export interface Cond<T> {
   readonly test: (event: T, ctx: PatternContext<T>) => boolean;
   readonly text: string;
   readonly isTrue?: boolean;
+  /**
+   * The condition's value for an event that fails every user condition in it (each leaf false),
+   * known at build time. The NFA uses it to prove that such "inert" events change nothing.
+   */
+  readonly inert: boolean;
+  /** The user conditions (leaves) it is built from. */
+  readonly leaves: readonly UserLeaf<T>[];
 }
 
-const TRUE: Cond<any> = { test: () => true, text: "true", isTrue: true };
+/** A user condition as written, and whether it can be evaluated without a context. */
+export interface UserLeaf<T> {
+  readonly test: (event: T, ctx: PatternContext<T>) => boolean;
+  /** True when the function cannot read `ctx`: declared with one parameter, or marked `contextFree`. */
+  readonly contextFree: boolean;
+}
+
+const TRUE: Cond<any> = { test: () => true, text: "true", isTrue: true, inert: true, leaves: [] };
 
 /** The always-true condition. */
 export function trueCond<T>(): Cond<T> {
@@ -34,7 +48,9 @@ export function userCond<T>(fn: Condition<any, any>): Cond<T> {
   if (typeof fn !== "function") throw new TypeError("a condition must be a function (event, ctx) => boolean");
   const described = (fn as { description?: unknown }).description;
   const text = typeof described === "string" ? described : compactSource(fn);
-  return { test: (e, ctx) => fn(e, ctx) === true, text };
+  const test = (e: T, ctx: PatternContext<T>) => fn(e, ctx) === true;
+  const contextFree = fn.length < 2 || (fn as { contextFree?: unknown }).contextFree === true;
+  return { test, text, inert: false, leaves: [{ test, contextFree }] };
 }
 
 export function andCond<T>(a: Cond<T> | undefined, b: Cond<T>): Cond<T> {
@@ -42,7 +58,7 @@ export function andCond<T>(a: Cond<T> | undefined, b: Cond<T>): Cond<T> {
   if (b.isTrue) return a;
   const ta = a.test;
   const tb = b.test;
-  return { test: (e, ctx) => ta(e, ctx) && tb(e, ctx), text: `(${a.text}) AND (${b.text})` };
+  return { test: (e, ctx) => ta(e, ctx) && tb(e, ctx), text: `(${a.text}) AND (${b.text})`, inert: a.inert && b.inert, leaves: [...a.leaves, ...b.leaves] };
 }
 
 export function orCond<T>(a: Cond<T> | undefined, b: Cond<T>): Cond<T> {
@@ -50,12 +66,12 @@ export function orCond<T>(a: Cond<T> | undefined, b: Cond<T>): Cond<T> {
   if (a.isTrue || b.isTrue) return TRUE as Cond<T>;
   const ta = a.test;
   const tb = b.test;
-  return { test: (e, ctx) => ta(e, ctx) || tb(e, ctx), text: `(${a.text}) OR (${b.text})` };
+  return { test: (e, ctx) => ta(e, ctx) || tb(e, ctx), text: `(${a.text}) OR (${b.text})`, inert: a.inert || b.inert, leaves: [...a.leaves, ...b.leaves] };
 }
 
 export function notCond<T>(a: Cond<T>): Cond<T> {
   const ta = a.test;
-  return { test: (e, ctx) => !ta(e, ctx), text: `NOT (${a.text})` };
+  return { test: (e, ctx) => !ta(e, ctx), text: `NOT (${a.text})`, inert: !a.inert, leaves: a.leaves };
 }
 
 function compactSource(fn: Function): string {
