@@ -48,7 +48,8 @@ export function userCond<T>(fn: Condition<any, any>): Cond<T> {
   if (typeof fn !== "function") throw new TypeError("a condition must be a function (event, ctx) => boolean");
   const described = (fn as { description?: unknown }).description;
   const text = typeof described === "string" ? described : compactSource(fn);
-  const test = (e: T, ctx: PatternContext<T>) => fn(e, ctx) === true;
+  // called as written (no wrapper): a condition returns a boolean, as FlinkCEP's does
+  const test = fn as (e: T, ctx: PatternContext<T>) => boolean;
   const contextFree = fn.length < 2 || (fn as { contextFree?: unknown }).contextFree === true;
   return { test, text, inert: false, leaves: [{ test, contextFree }] };
 }
