@@ -314,13 +314,15 @@ export class NfaCompiler<T> {
   }
 
   private createGroupPatternState(group: P<T>, sink: State<T>, proceedState: State<T> | null, isOptional: boolean): State<T> {
+    // taken in the enclosing context: the group's own until must not block leaving the group
+    const proceedCond = this.trueFunction();
     const saved = { current: this.current, following: this.following, group: this.currentGroup };
     this.currentGroup = group;
     this.current = group._f.group!;
     let lastSink = this.createMiddleStates(sink);
     lastSink = this.convertPattern(lastSink);
     // the proceed edge of an optional group's first state skips the whole group
-    if (isOptional && proceedState !== null) lastSink.addProceed(proceedState, this.trueFunction());
+    if (isOptional && proceedState !== null) lastSink.addProceed(proceedState, proceedCond);
     this.current = saved.current;
     this.following = saved.following;
     this.currentGroup = saved.group;
@@ -328,14 +330,15 @@ export class NfaCompiler<T> {
   }
 
   private createLoopingGroupPatternState(group: P<T>, sink: State<T>): State<T> {
+    const proceedCond = this.trueFunction(); // in the enclosing context, as above
     const saved = { current: this.current, following: this.following, group: this.currentGroup };
     const dummy = this.createStageState("normal", true);
     this.currentGroup = group;
     this.current = group._f.group!;
     let lastSink = this.createMiddleStates(dummy);
     lastSink = this.convertPattern(lastSink);
-    lastSink.addProceed(sink, this.trueFunction());
-    dummy.addProceed(lastSink, this.trueFunction());
+    lastSink.addProceed(sink, proceedCond);
+    dummy.addProceed(lastSink, proceedCond);
     this.current = saved.current;
     this.following = saved.following;
     this.currentGroup = saved.group;
