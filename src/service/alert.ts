@@ -4,6 +4,7 @@ import type { RuleKey } from "./pattern-file/key.js";
 
 /** Alert severities, lowest first. */
 export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+/** How serious an alert is. */
 export type Severity = (typeof SEVERITIES)[number];
 
 /**

@@ -75,6 +75,7 @@ export interface IndexExpr {
 /** Prefix operators. */
 export type UnaryOp = "!" | "-";
 
+/** `!x` or `-x`. */
 export interface UnaryExpr {
   readonly kind: "unary";
   readonly op: UnaryOp;
@@ -85,6 +86,7 @@ export interface UnaryExpr {
 /** Infix operators, including the short-circuit `&&` and `||`. */
 export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" | "in";
 
+/** `left op right`. */
 export interface BinaryExpr {
   readonly kind: "binary";
   readonly op: BinaryOp;

@@ -190,7 +190,10 @@ class Parser {
 
   private propertyName(): TextToken<"name"> {
     const t = this.next();
-    if (t.kind !== "name") throw new ExprError(`expected a field name after '.' but found ${describe(t)}`, t.pos + 1);
+    if (t.kind !== "name") {
+      const hint = t.kind === "number" ? ` (use [${t.text}] for list elements)` : "";
+      throw new ExprError(`expected a field name after '.' but found ${describe(t)}${hint}`, t.pos + 1);
+    }
     checkName(t.value, t.pos);
     if (this.isPunct("(")) {
       throw new ExprError(`'${t.value}' is a field, not a method: only the built-in functions can be called`, this.peek().pos + 1);

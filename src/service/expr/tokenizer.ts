@@ -55,7 +55,7 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const start = i;
-    if (isDigit(c) || (c === "." && isDigit(src[i + 1] ?? ""))) {
+    if (isDigit(c) || (c === "." && isDigit(src[i + 1] ?? "") && !endsValue(tokens[tokens.length - 1]))) {
       i = scanNumber(src, i);
       const text = src.slice(start, i);
       if (isNameStart(src[i] ?? "")) throw new ExprError(`invalid number ${text}${src[i]}`, start + 1);
@@ -91,6 +91,13 @@ export function tokenize(src: string): Token[] {
   }
   tokens.push({ kind: "eof", value: "", pos: src.length, text: "" });
   return tokens;
+}
+
+/** Whether a token ends an operand, so that a following `.` is member access, not `.5`. */
+function endsValue(t: Token | undefined): boolean {
+  if (t === undefined) return false;
+  if (t.kind === "punct") return t.value === ")" || t.value === "]";
+  return t.kind !== "eof";
 }
 
 /** Scans `123`, `1.5`, `.5`, `1e-3`; returns the offset after the number. */

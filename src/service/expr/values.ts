@@ -38,20 +38,23 @@ export function equals(a: unknown, b: unknown): boolean {
 export function getProperty(obj: unknown, name: string): unknown {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return null;
   if (FORBIDDEN_NAMES.has(name) || !Object.hasOwn(obj, name)) return null;
-  const v = (obj as Record<string, unknown>)[name];
-  return v === undefined ? null : v;
+  return dataOnly((obj as Record<string, unknown>)[name]);
 }
 
 /** `obj[index]`: an array element for an integer index, an own property for a string key. */
 export function getIndex(obj: unknown, index: unknown): unknown {
   if (Array.isArray(obj)) {
     if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= obj.length) return null;
-    const v: unknown = obj[index];
-    return v === undefined ? null : v;
+    return dataOnly(obj[index]);
   }
   if (typeof index === "string") return getProperty(obj, index);
   if (typeof index === "number" && Number.isInteger(index)) return getProperty(obj, String(index));
   return null;
+}
+
+/** JSON data passes; `undefined`, functions and symbols (never in JSON events) read as `null`. */
+function dataOnly(v: unknown): unknown {
+  return v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v;
 }
 
 /** A number result, or `null` when it is not finite (JSON has no Infinity or NaN). */

@@ -22,10 +22,13 @@ export interface RuleDoc {
 /** A duration as written: `"250ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, or integer ms. */
 export type Duration = string | number;
 
+/** The after-match skip strategies, by their names in `afterMatch.strategy`. */
 export type SkipName = "noSkip" | "skipToNext" | "skipPastLastEvent" | "skipToFirst" | "skipToLast";
 
+/** How a stage follows the previous one (default `followedBy`). */
 export type Contiguity = "next" | "followedBy" | "followedByAny" | "notNext" | "notFollowedBy";
 
+/** `{ times: n }`, `{ times: [from, to] }` or `{ atLeast: n }`. */
 export type QuantifierDoc = { times: number | [number, number] } | { atLeast: number };
 
 /** Options a single stage and a group stage share. */
@@ -53,8 +56,10 @@ export interface GroupStageDoc extends StageOptions {
   group: StageDoc[];
 }
 
+/** A stage of `stages` (or of a group). */
 export type StageDoc = SingleStageDoc | GroupStageDoc;
 
+/** The `alert` (and `onTimeout`) section: severity, field expressions, sink names. */
 export interface AlertDoc {
   severity: Severity;
   description?: string;

@@ -1,26 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { packageFile } from "../package-files.js";
 import { childPointer, type RuleIssue } from "./issue.js";
 
-const SCHEMA_FILE = join("schemas", "pattern.schema.json");
-
-/**
- * Finds `schemas/pattern.schema.json` of this package: the nearest ancestor folder of this
- * module that has it (src/service/pattern-file in tests, dist/src/service/pattern-file once
- * built; the package ships `schemas/`).
- */
+/** Where the published schema of pattern files is (the package ships `schemas/`). */
 export function schemaPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, SCHEMA_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(`cannot find ${SCHEMA_FILE} above ${fileURLToPath(import.meta.url)}`);
+  return packageFile("schemas/pattern.schema.json");
 }
 
 let validator: ValidateFunction | undefined;

@@ -5,7 +5,7 @@ import type { NfaState } from "../../../src/index.js";
  * Recomputes, from the live branches alone, which nodes and events the shared buffer must hold
  * and with what reference counts, and returns every difference from what it does hold.
  */
-export function bufferDiscrepancies(state: NfaState<unknown>): string[] {
+export function bufferDiscrepancies<T>(state: NfaState<T>): string[] {
   const buffer = state.buffer;
   const nodeRefs = new Map<number, number>();
   const eventRefs = new Map<number, number>();

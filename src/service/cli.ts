@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { explainCommand } from "./commands/explain.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo, type CommandContext } from "./commands/io.js";
+import { matchCommand } from "./commands/match.js";
+import { validateCommand } from "./commands/validate.js";
+import { createLogger, LOG_LEVELS } from "./log.js";
+import { packageFile } from "./package-files.js";
+
+export type { CliIo } from "./commands/io.js";
+
+/**
+ * The `vigil` command line. `argv` is in `process.argv` form (`[node, script, ...args]`).
+ * Resolves to the exit code: 0 success, 1 failure (invalid pattern files, unreadable input),
+ * 2 bad usage (unknown command or option, missing argument). `--help` on any command prints its
+ * help and resolves to 0. Never calls `process.exit`.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code = EXIT_OK;
+  const context = (cmd: Command): CommandContext => {
+    const { logLevel } = cmd.optsWithGlobals<{ logLevel?: string }>();
+    return { io, log: createLogger(logLevel === undefined ? {} : { level: logLevel }) };
+  };
+  const program = new Command("vigil")
+    .description("Complex-event processing: FlinkCEP's pattern model on an event-time runtime")
+    .version(packageVersion(), "-V, --version")
+    .addOption(new Option("--log-level <level>", "log level of the diagnostics written to stderr").choices([...LOG_LEVELS, "silent"]).env("VIGIL_LOG_LEVEL"))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("match")
+    .description("run a rule (or every rule of a folder) over a JSON-lines file; alerts go to stdout, sorted by time, rule, id")
+    .argument("<pattern-file>", "a pattern file, or a folder of them")
+    .argument("<events.jsonl>", "one JSON event per line ('-' for stdin)")
+    .addHelpText("after", "\nDead letters (bad lines, events without event time) and a summary go to stderr.\nExit codes: 0 done, 1 invalid pattern files or unreadable input, 2 bad usage.")
+    .action(async (patterns: string, events: string, _opts: unknown, cmd: Command) => {
+      code = await matchCommand(patterns, events, context(cmd));
+    });
+
+  program
+    .command("validate")
+    .description("check pattern files (schema, expressions, stage references, the pattern); all errors, one per line")
+    .argument("<path...>", "pattern files or folders of them (*.json)")
+    .addHelpText("after", "\nExit codes: 0 all valid, 1 any error (printed to stderr), 2 bad usage.")
+    .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      code = await validateCommand(paths, context(cmd));
+    });
+
+  program
+    .command("explain")
+    .description("print the automaton a rule compiles to (states and take/ignore/proceed edges)")
+    .argument("<pattern-file>", "a pattern file")
+    .option("--dot", "print Graphviz DOT instead of text")
+    .action(async (file: string, opts: { dot?: boolean }, cmd: Command) => {
+      code = await explainCommand(file, opts, context(cmd));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "node" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    io.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The process's streams; a closed stdout (`vigil match ... | head`) ends output quietly. */
+function processIo(): CliIo {
+  let closed = false;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") closed = true;
+    else throw err;
+  });
+  return {
+    stdout: { write: (s: string) => (closed ? false : process.stdout.write(s)) },
+    stderr: process.stderr,
+    stdin: process.stdin,
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The service layer's public face: pattern files (loader, schema, condition language), alerts,
+ * batch matching and the CLI.
+ */
+export * from "./pattern-file/index.js";
+export { compileExpression, compileCondition, parseExpression, checkExpression, ExprError, FUNCTIONS, type CheckScope, type Evaluator, type EvalContext, type Expr } from "./expr/index.js";
+export { buildAlert, alertId, canonicalJson, compareAlerts, SEVERITIES, type Alert, type AlertTemplate, type AlertInput, type Severity } from "./alert.js";
+export { runRules, type SourceEvent, type DeadLetter, type RuleRunStats, type RunResult } from "./match-runner.js";
+export { readJsonLines, type JsonLine } from "./events-file.js";
+export { createLogger, type Logger } from "./log.js";
+export { main, type CliIo } from "./cli.js";
