@@ -178,7 +178,9 @@ export class Nfa<T> {
       const stageWindow = cs.state.windowMs;
       const prevDeadline = stageWindow === undefined ? Infinity : cs.prevTs + stageWindow;
       const firstDeadline = windowMs > 0 ? cs.startTs + windowMs : Infinity;
-      const expired = cs.startSeq >= 0 && (time >= prevDeadline || time >= firstDeadline);
+      // compare only real deadlines: "no window" must not expire at a final watermark of Infinity
+      const expired =
+        cs.startSeq >= 0 && ((stageWindow !== undefined && time >= prevDeadline) || (windowMs > 0 && time >= firstDeadline));
       if (!expired) {
         if (kept !== null) kept.push(cs);
         continue;
