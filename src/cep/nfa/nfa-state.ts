@@ -1,5 +1,5 @@
 import type { State } from "../compiler/state.js";
-import { NO_NODE, SharedBuffer } from "../shared-buffer/shared-buffer.js";
+import { SharedBuffer, type BufferNode } from "../shared-buffer/shared-buffer.js";
 
 /**
  * One branch of the NFA for one key (FlinkCEP's `ComputationState`): the state it sits in, the
@@ -8,7 +8,7 @@ import { NO_NODE, SharedBuffer } from "../shared-buffer/shared-buffer.js";
  */
 export interface ComputationState<T> {
   readonly state: State<T>;
-  readonly node: number;
+  readonly node: BufferNode<T> | null;
   readonly startTs: number;
   /** Sequence number of the first event; -1 for the start state. */
   readonly startSeq: number;
@@ -16,10 +16,12 @@ export interface ComputationState<T> {
   readonly prevTs: number;
 }
 
-/** The start state's branch: it never holds events and is always present. */
+/** The start state's branch: it never holds events and is always present (one immutable object per NFA). */
 export function startComputation<T>(start: State<T>): ComputationState<T> {
-  return { state: start, node: NO_NODE, startTs: Infinity, startSeq: -1, prevTs: -Infinity };
+  return Object.freeze({ state: start, node: null, startTs: Infinity, startSeq: -1, prevTs: -Infinity });
 }
+
+const NO_MATCHES: ComputationState<any>[] = [];
 
 /** Orders branches by their first event: time, then arrival. The start state sorts last. */
 export function compareStart(a: ComputationState<any>, b: ComputationState<any>): number {
@@ -35,15 +37,16 @@ export function compareStart(a: ComputationState<any>, b: ComputationState<any>)
  */
 export class NfaState<T> {
   partials: ComputationState<T>[];
-  completed: ComputationState<T>[] = [];
+  /** Shared empty list until a skip strategy holds a match (the NFA never mutates an empty list). */
+  completed: ComputationState<T>[] = NO_MATCHES;
   readonly buffer = new SharedBuffer<T>();
   /** Largest event time or watermark seen; never moves backwards. */
   time = -Infinity;
   /** Sequence number of the next event (arrival order within this key). */
   nextSeq = 0;
 
-  constructor(start: State<T>) {
-    this.partials = [startComputation(start)];
+  constructor(start: ComputationState<T>) {
+    this.partials = [start];
   }
 
   /** Live partial matches (branches other than the start state), held matches included. */

@@ -3,8 +3,8 @@ import type { CompiledGraph } from "../compiler/compiler.js";
 import type { State, Transition } from "../compiler/state.js";
 import type { PatternContext } from "../pattern/condition.js";
 import type { AfterMatchSkipStrategy } from "../pattern/skip-strategy.js";
-import { NO_NODE, type SharedBuffer } from "../shared-buffer/shared-buffer.js";
-import { compareStart, NfaState, type ComputationState } from "./nfa-state.js";
+import type { BufferNode, SharedBuffer } from "../shared-buffer/shared-buffer.js";
+import { compareStart, NfaState, startComputation, type ComputationState } from "./nfa-state.js";
 import { pruningSeq, shouldPrune } from "./skip.js";
 import { describeStates, statesToDot } from "../compiler/describe.js";
 
@@ -43,6 +43,8 @@ export class Nfa<T> {
   private readonly edges: Transition<T>[] = [];
   private edgeCount = 0;
   private readonly ctx = new EvalContext<T>();
+  /** The start state's branch, shared by every key's state. */
+  readonly startCs: ComputationState<T>;
 
   constructor(graph: CompiledGraph<T>, skip: AfterMatchSkipStrategy) {
     this.states = graph.states;
@@ -50,6 +52,7 @@ export class Nfa<T> {
     this.windowMs = graph.windowMs;
     this.stageOrder = graph.stageOrder;
     this.skip = skip;
+    this.startCs = startComputation(graph.start);
     this.hasStageWindows = graph.states.some((s) => s.windowMs !== undefined);
     this.inertLeaves = inertLeaves(graph.states);
     this.timed = graph.windowMs > 0 || this.hasStageWindows;
@@ -85,7 +88,7 @@ export class Nfa<T> {
    * Always decidable without per-key state: the first stage's conditions see no earlier events.
    */
   canStart(event: T, timestamp: number): boolean {
-    this.ctx.reset(null, NO_NODE, timestamp);
+    this.ctx.reset(null, null, timestamp);
     const count = this.decisionGraph(this.start, event, this.ctx);
     for (let i = 0; i < count; i++) if (this.edges[i].action === "take") return true;
     return false;
@@ -98,7 +101,7 @@ export class Nfa<T> {
 
   /** Fresh per-key state: only the start state, an empty buffer. */
   createState(): NfaState<T> {
-    return new NfaState<T>(this.start);
+    return new NfaState<T>(this.startCs);
   }
 
   /**
@@ -137,6 +140,7 @@ export class Nfa<T> {
         next.length = firstRetained;
       }
     }
+    buffer.endEvent();
     if (next === null) {
       if (nfaState.completed.length > 0 && this.skip.isSkipStrategy()) this.emitAccordingToSkipStrategy(nfaState, [], out);
       return;
@@ -218,7 +222,7 @@ export class Nfa<T> {
       const firstPartial = nfaState.partials[0];
       if (firstPartial.startSeq >= 0 && compareStart(earliest, firstPartial) > 0) break;
       completed.shift();
-      const pruneAt = pruningSeq(this.skip, buffer, earliest.node);
+      const pruneAt = pruningSeq(this.skip, earliest.node);
       if (pruneAt !== undefined) {
         nfaState.partials = this.prune(buffer, nfaState.partials, pruneAt);
         completed = this.prune(buffer, completed, pruneAt);
@@ -402,11 +406,11 @@ const NO_CONTEXT: PatternContext<any> = {
 /** The `ctx` passed to conditions; one per NFA, reset for each branch (do not keep it). */
 class EvalContext<T> implements PatternContext<T> {
   private buffer: SharedBuffer<T> | null = null;
-  private node = NO_NODE;
+  private node: BufferNode<T> | null = null;
   private ts = 0;
   private cache: Map<string, readonly T[]> | null = null;
 
-  reset(buffer: SharedBuffer<T> | null, node: number, ts: number): void {
+  reset(buffer: SharedBuffer<T> | null, node: BufferNode<T> | null, ts: number): void {
     this.buffer = buffer;
     this.node = node;
     this.ts = ts;
@@ -416,7 +420,7 @@ class EvalContext<T> implements PatternContext<T> {
   eventsFor(stageName: string): readonly T[] {
     const cached = this.cache?.get(stageName);
     if (cached !== undefined) return cached;
-    const events = this.node === NO_NODE ? EMPTY : this.buffer!.eventsFor(this.node, stageName);
+    const events = this.node === null ? EMPTY : this.buffer!.eventsFor(this.node, stageName);
     (this.cache ??= new Map()).set(stageName, events);
     return events;
   }

@@ -1,6 +1,6 @@
 import { PatternError } from "../../errors.js";
 import type { AfterMatchSkipStrategy } from "../pattern/skip-strategy.js";
-import type { SharedBuffer } from "../shared-buffer/shared-buffer.js";
+import type { BufferNode } from "../shared-buffer/shared-buffer.js";
 import type { ComputationState } from "./nfa-state.js";
 
 /** An event's identity for ordering: event time, then arrival (FlinkCEP's `EventId`). */
@@ -17,13 +17,14 @@ function compareRef(a: EventRef, b: EventRef): number {
  * The event relative to which a skip strategy prunes after the match ending at `node`
  * (FlinkCEP's `getPruningId`), or undefined for no pruning.
  */
-export function pruningSeq(skip: AfterMatchSkipStrategy, buffer: SharedBuffer<any>, node: number): EventRef | undefined {
+export function pruningSeq(skip: AfterMatchSkipStrategy, node: BufferNode<any> | null): EventRef | undefined {
   let first: EventRef | undefined;
   let last: EventRef | undefined;
   let stageFirst: EventRef | undefined;
   let stageLast: EventRef | undefined;
-  buffer.walk(node, (stage, seq, ts) => {
-    const ref = { ts, seq };
+  for (let n = node; n !== null; n = n.prev) {
+    const stage = n.stage;
+    const ref = { ts: n.entry.ts, seq: n.entry.seq };
     if (first === undefined || compareRef(ref, first) < 0) first = ref;
     if (last === undefined || compareRef(ref, last) > 0) last = ref;
     if (stage === skip.patternName) {
@@ -31,7 +32,7 @@ export function pruningSeq(skip: AfterMatchSkipStrategy, buffer: SharedBuffer<an
       stageLast ??= ref;
       stageFirst = ref;
     }
-  });
+  }
   switch (skip.kind) {
     case "noSkip":
       return undefined;

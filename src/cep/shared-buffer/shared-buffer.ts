@@ -1,22 +1,21 @@
-/** Marks "no node": the chain of a partial match that has taken nothing yet. */
-export const NO_NODE = -1;
-
 /** An event held by the buffer, stored once however many branches took it. */
 export interface EventEntry<T> {
-  event: T;
-  ts: number;
+  readonly event: T;
+  readonly ts: number;
+  /** Arrival number of the event within its key. */
+  readonly seq: number;
   /** Number of nodes that point at this event. */
   refs: number;
 }
 
 /**
- * One taken event of one branch: `stage` took event `seq`, after node `prev`.
- * `refs` counts the computation states and child nodes pointing here.
+ * One taken event of one branch: `stage` took `entry`, after node `prev` (null: the first event
+ * of the match). `refs` counts the computation states and child nodes pointing here.
  */
-export interface BufferNode {
-  stage: string;
-  seq: number;
-  prev: number;
+export interface BufferNode<T> {
+  readonly stage: string;
+  readonly entry: EventEntry<T>;
+  readonly prev: BufferNode<T> | null;
   refs: number;
 }
 
@@ -28,96 +27,82 @@ export interface BufferNode {
  * instead: a node has exactly one predecessor, so branches that share a prefix share its nodes
  * (a persistent linked list), a match is recovered by one walk with no version search, and two
  * branches that take the same event into the same stage after different prefixes cost one extra
- * small node each, never a copy of the event. Nodes and events are reference-counted: releasing
- * the last reference to a node releases its event and, transitively, its predecessor, so the
- * buffer holds exactly what live partial matches can still reach.
+ * small node each, never a copy of the event. Nodes link to each other directly (no id tables on
+ * the hot path); ids exist only in the serialised form.
  *
- * The accessor methods below are the only way the NFA touches the buffer; the representation
- * (two integer-keyed maps) is what the v1 serialiser writes.
+ * Nodes and events are reference-counted: releasing the last reference to a node releases its
+ * event and, transitively, its predecessor. The counts are what the buffer accounts as held
+ * (`eventCount`, `nodeCount`); a property test recomputes them from the live branches after every
+ * event. The accessor methods below are the only way the NFA touches the buffer.
  */
 export class SharedBuffer<T> {
-  readonly events = new Map<number, EventEntry<T>>();
-  readonly nodes = new Map<number, BufferNode>();
-  nextNodeId = 0;
-
-  /** Number of distinct events held. */
-  get eventCount(): number {
-    return this.events.size;
-  }
+  /** Distinct events held (referenced by at least one node). */
+  eventCount = 0;
+  /** Nodes held (referenced by a branch or a later node). */
+  nodeCount = 0;
+  /** The entry of the event being processed: every branch that takes it shares this one. */
+  private current: EventEntry<T> | null = null;
 
   /**
-   * Adds a node for `stage` taking event `seq` after `prev` (NO_NODE for the first event of a
-   * match). The new node starts with no references: the caller locks it for each holder.
+   * Adds a node for `stage` taking event `seq` after `prev`. The new node starts with no
+   * references: the caller locks it for each holder.
    */
-  put(stage: string, seq: number, event: T, ts: number, prev: number): number {
-    let entry = this.events.get(seq);
-    if (entry === undefined) {
-      entry = { event, ts, refs: 0 };
-      this.events.set(seq, entry);
+  put(stage: string, seq: number, event: T, ts: number, prev: BufferNode<T> | null): BufferNode<T> {
+    let entry = this.current;
+    if (entry === null || entry.seq !== seq) {
+      entry = { event, ts, seq, refs: 0 };
+      this.current = entry;
     }
-    entry.refs++;
-    if (prev !== NO_NODE) this.nodes.get(prev)!.refs++;
-    const id = this.nextNodeId++;
-    this.nodes.set(id, { stage, seq, prev, refs: 0 });
-    return id;
+    if (entry.refs++ === 0) this.eventCount++;
+    if (prev !== null) prev.refs++;
+    this.nodeCount++;
+    return { stage, entry, prev, refs: 0 };
+  }
+
+  /** The event being processed is done: no later `put` will share its entry. */
+  endEvent(): void {
+    this.current = null;
   }
 
   /** One more holder of `node`. */
-  lock(node: number): void {
-    if (node !== NO_NODE) this.nodes.get(node)!.refs++;
+  lock(node: BufferNode<T> | null): void {
+    if (node !== null) node.refs++;
   }
 
   /** One holder fewer; frees the node, its event and its predecessors that nobody else holds. */
-  release(node: number): void {
-    while (node !== NO_NODE) {
-      const n = this.nodes.get(node)!;
-      if (--n.refs > 0) return;
-      this.nodes.delete(node);
-      const entry = this.events.get(n.seq)!;
-      if (--entry.refs === 0) this.events.delete(n.seq);
-      node = n.prev;
+  release(node: BufferNode<T> | null): void {
+    while (node !== null) {
+      if (--node.refs > 0) return;
+      this.nodeCount--;
+      if (--node.entry.refs === 0) this.eventCount--;
+      node = node.prev;
     }
   }
 
   /** Events taken by `stage` on the branch ending at `node`, oldest first. */
-  eventsFor(node: number, stage: string): T[] {
+  eventsFor(node: BufferNode<T> | null, stage: string): T[] {
     const out: T[] = [];
-    for (let id = node; id !== NO_NODE; ) {
-      const n = this.nodes.get(id)!;
-      if (n.stage === stage) out.push(this.events.get(n.seq)!.event);
-      id = n.prev;
-    }
+    for (let n = node; n !== null; n = n.prev) if (n.stage === stage) out.push(n.entry.event);
     return out.reverse();
   }
 
-  /** Sequence numbers of the branch's events, oldest first. */
-  sequence(node: number): number[] {
+  /** Arrival numbers of the branch's events, oldest first. */
+  sequence(node: BufferNode<T> | null): number[] {
     const out: number[] = [];
-    for (let id = node; id !== NO_NODE; id = this.nodes.get(id)!.prev) out.push(this.nodes.get(id)!.seq);
+    for (let n = node; n !== null; n = n.prev) out.push(n.entry.seq);
     return out.reverse();
-  }
-
-  /** Visits the branch's (stage, seq, ts) from newest to oldest. */
-  walk(node: number, visit: (stage: string, seq: number, ts: number) => void): void {
-    for (let id = node; id !== NO_NODE; ) {
-      const n = this.nodes.get(id)!;
-      visit(n.stage, n.seq, this.events.get(n.seq)!.ts);
-      id = n.prev;
-    }
   }
 
   /**
    * The branch ending at `node` as stage -> events, keys in `stageOrder` (pattern order), stages
    * that took nothing left out.
    */
-  materialize(node: number, stageOrder: readonly string[]): Record<string, T[]> {
+  materialize(node: BufferNode<T> | null, stageOrder: readonly string[]): Record<string, T[]> {
     const byStage = new Map<string, T[]>();
-    for (let id = node; id !== NO_NODE; ) {
-      const n = this.nodes.get(id)!;
+    for (let n = node; n !== null; n = n.prev) {
       let list = byStage.get(n.stage);
       if (list === undefined) byStage.set(n.stage, (list = []));
-      list.push(this.events.get(n.seq)!.event);
-      id = n.prev;
+      list.push(n.entry.event);
     }
     const match: Record<string, T[]> = {};
     for (const stage of stageOrder) {
