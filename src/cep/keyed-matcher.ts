@@ -1,5 +1,6 @@
 import { compile } from "./compile.js";
-import type { Match, MatchCollector, Nfa } from "./nfa/nfa.js";
+import { NO_CONTEXT, type Match, type MatchCollector, type Nfa } from "./nfa/nfa.js";
+import type { PatternContext } from "./pattern/condition.js";
 import type { NfaState } from "./nfa/nfa-state.js";
 import { Pattern } from "./pattern/pattern.js";
 
@@ -26,7 +27,7 @@ export interface KeyedCollector<T, K> {
 export class KeyedMatcher<T, K = unknown> {
   readonly nfa: Nfa<T>;
   private readonly states = new Map<K, NfaState<T>>();
-  private readonly skipInert: boolean;
+  private readonly inert: ReadonlyArray<(event: T, ctx: PatternContext<T>) => boolean> | null;
   private currentKey!: K;
   private readonly forward: MatchCollector<T>;
 
@@ -36,7 +37,7 @@ export class KeyedMatcher<T, K = unknown> {
     out: KeyedCollector<T, K>,
   ) {
     this.nfa = pattern instanceof Pattern ? compile(pattern) : pattern;
-    this.skipInert = this.nfa.canSkipInert;
+    this.inert = this.nfa.inertConditions;
     this.forward = {
       match: (m) => out.match(m, this.currentKey),
       timeout: out.timeout === undefined ? undefined : (m, ts) => out.timeout!(m, ts, this.currentKey),
@@ -45,7 +46,13 @@ export class KeyedMatcher<T, K = unknown> {
 
   /** Feeds one event; its key's state advances to `timestamp` first. */
   process(event: T, timestamp: number): void {
-    if (this.skipInert && this.nfa.isInert(event)) return;
+    const inert = this.inert;
+    if (inert !== null) {
+      // Nfa.isInert, inlined: this is the whole cost of most events
+      let i = 0;
+      while (i < inert.length && !inert[i](event, NO_CONTEXT)) i++;
+      if (i === inert.length) return;
+    }
     const key = this.keyOf(event);
     let state = this.states.get(key);
     if (state === undefined) {

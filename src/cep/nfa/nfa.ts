@@ -99,6 +99,14 @@ export class Nfa<T> {
     return this.inertLeaves !== null;
   }
 
+  /**
+   * The conditions `isInert` tests, for callers that inline the check: an event is inert when
+   * each returns false for `(event, inertContext)`. Null when inert events cannot be skipped.
+   */
+  get inertConditions(): ReadonlyArray<(event: T, ctx: PatternContext<T>) => boolean> | null {
+    return this.inertLeaves;
+  }
+
   /** Fresh per-key state: only the start state, an empty buffer. */
   createState(): NfaState<T> {
     return new NfaState<T>(this.startCs);
@@ -398,7 +406,8 @@ function inertEdges<T>(state: State<T>): Transition<T>[] {
   return edges;
 }
 
-const NO_CONTEXT: PatternContext<any> = {
+/** The context inert conditions are tested with: no earlier events, no time. */
+export const NO_CONTEXT: PatternContext<any> = {
   eventsFor: () => EMPTY,
   timestamp: () => Number.NaN,
 };
