@@ -39,9 +39,7 @@ export class Nfa<T> {
   private readonly inertLeaves: ReadonlyArray<(event: T, ctx: PatternContext<T>) => boolean> | null;
   /** Scratch lists reused on every event (no per-event allocation): a branch's successors and edges. */
   private readonly results: ComputationState<T>[] = [];
-  private resultCount = 0;
   private readonly edges: Transition<T>[] = [];
-  private edgeCount = 0;
   private readonly ctx = new EvalContext<T>();
   /** The start state's branch, shared by every key's state. */
   readonly startCs: ComputationState<T>;
@@ -330,7 +328,6 @@ export class Nfa<T> {
       }
       current = pending === null ? undefined : pending.pop();
     }
-    this.edgeCount = count;
     return count;
   }
 
