@@ -43,6 +43,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     });
 
   program
+    .command("replay")
+    .description("run every rule of a folder (or one rule file) over a bounded events file in batch mode: the whole input in event-time order, so nothing is late")
+    .argument("<patterns>", "a folder of pattern files, or one file")
+    .argument("<events>", "the events file, one JSON event per line ('-' for stdin)")
+    .addOption(new Option("--format <format>", "format of the events file").choices(["jsonl"]).default("jsonl"))
+    .addHelpText("after", "\nAlerts go to stdout, one per line, sorted by time, rule, id; the summary (events read, alerts per rule,\nlate and invalid events) and dead letters go to stderr.\nExit codes: 0 done, 1 invalid pattern files or unreadable input, 2 bad usage.")
+    .action(async (patterns: string, events: string, _opts: unknown, cmd: Command) => {
+      code = await matchCommand(patterns, events, context(cmd), "replay");
+    });
+
+  program
     .command("validate")
     .description("check pattern files (schema, expressions, stage references, the pattern); all errors, one per line")
     .argument("<path...>", "pattern files or folders of them (*.json)")

@@ -21,7 +21,7 @@ async function run(args: string[], stdin?: string) {
     now: () => 1_800_000_000_000,
     ...(stdin !== undefined && { stdin: Readable.from([stdin]) }),
   });
-  const alerts = args[0] !== "match" || !stdout.startsWith("{") ? [] : stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+  const alerts = !["match", "replay"].includes(args[0]) || !stdout.startsWith("{") ? [] : stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
   return { code, stdout, stderr, alerts };
 }
 
@@ -163,5 +163,32 @@ describe("vigil validate and explain", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).not.toBe("");
     }
+  });
+});
+
+describe("vigil replay", () => {
+  test("every rule of the folder over the sample, sorted by time, rule, id, with a summary per rule", async () => {
+    const { code, alerts, stderr } = await run(["replay", at("patterns"), at("examples/transactions.jsonl"), "--format", "jsonl"]);
+    expect(code).toBe(0);
+    const counts: Record<string, number> = {};
+    for (const a of alerts) counts[a.rule] = (counts[a.rule] ?? 0) + 1;
+    expect(counts).toEqual({ "card-testing": 3, "impossible-travel": 1, "auth-not-captured": 2, "probe-then-cash-out": 3 });
+    const order = alerts.map((a) => [a.time, a.rule, a.id] as [number, string, string]);
+    const sorted = [...order].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0));
+    expect(order).toEqual(sorted);
+    expect(stderr).toContain("summary: 291 events read, 4 invalid, 9 alerts");
+    expect(stderr).toMatch(/rule card-testing v3: .*3 alerts/);
+  });
+
+  test("replay agrees with match rule by rule", async () => {
+    const replay = await run(["replay", at("patterns"), at("examples/transactions.jsonl")]);
+    const match = await run(["match", at("patterns/card-testing.json"), at("examples/transactions.jsonl")]);
+    expect(replay.alerts.filter((a) => a.rule === "card-testing")).toEqual(match.alerts);
+  });
+
+  test("an unknown --format is a usage error", async () => {
+    const { code, stderr } = await run(["replay", at("patterns"), at("examples/transactions.jsonl"), "--format", "csv"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Allowed choices are jsonl");
   });
 });

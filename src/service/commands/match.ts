@@ -10,7 +10,7 @@ import { EXIT_FAILURE, EXIT_OK, writeLines, type CommandContext } from "./io.js"
  * time, rule and id; dead letters (with line numbers and reasons) and a summary go to stderr.
  * Bad events never stop the run; exits 1 only when the rules are invalid or the input unreadable.
  */
-export async function matchCommand(patterns: string, eventsPath: string, { io, log }: CommandContext): Promise<number> {
+export async function matchCommand(patterns: string, eventsPath: string, { io, log }: CommandContext, commandName = "match"): Promise<number> {
   const loaded = await loadRules(patterns);
   if (loaded.issues.length > 0) {
     writeLines(io.stderr, loaded.issues.map(formatIssue));
@@ -40,7 +40,7 @@ export async function matchCommand(patterns: string, eventsPath: string, { io, l
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder" : err instanceof Error ? err.message : String(err);
-    io.stderr.write(`vigil match: cannot read ${name}: ${why}\n`);
+    io.stderr.write(`vigil ${commandName}: cannot read ${name}: ${why}\n`);
     return EXIT_FAILURE;
   }
 
@@ -57,7 +57,7 @@ export async function matchCommand(patterns: string, eventsPath: string, { io, l
     summary.push(`  rule ${s.rule} v${s.version}: ${plural(s.events, "event")} in ${plural(s.keys, "key")}, ${s.skipped} skipped (no key), ${plural(s.alerts + s.timeouts, "alert")}${timeouts}${late}`);
   }
   writeLines(io.stderr, summary);
-  log.info({ read, invalid, alerts: result.alerts.length, stats: result.stats }, "match finished");
+  log.info({ read, invalid, alerts: result.alerts.length, stats: result.stats }, `${commandName} finished`);
   return EXIT_OK;
 }
 
