@@ -36,3 +36,17 @@ export class PatternError extends VigilError {
     this.stage = stage;
   }
 }
+
+/** State that cannot be read, written, snapshotted or restored (a backend failure or misuse). */
+export class StateError extends VigilError {
+  constructor(message: string, options: { code?: string; retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? "STATE_ERROR", retriable: options.retriable, cause: options.cause });
+  }
+}
+
+/** A job that cannot be built or run: an invalid graph, a misused API, a failed task. */
+export class JobError extends VigilError {
+  constructor(message: string, options: { code?: string; retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? "JOB_ERROR", retriable: options.retriable, cause: options.cause });
+  }
+}

@@ -1,2 +1,4 @@
-/** Vigil's one public entry point. */
+/** Vigil's one public entry point: the CEP pattern API, the DataStream runtime and keyed state. */
 export * from "./cep/index.js";
+export * from "./runtime/index.js";
+export * from "./state/index.js";

@@ -1,0 +1,302 @@
+import { JobError } from "../../errors.js";
+import type { KeyedStateBackend, KeyedStateSnapshot, StateBackendFactory, StateKey } from "../../state/api.js";
+import { keyGroupFor, keyGroupRangeForSubtask } from "../../state/key-group.js";
+import { StatusWatermarkValve } from "../event-time/status-watermark-valve.js";
+import { MAX_WATERMARK, MIN_WATERMARK } from "../event-time/watermark.js";
+import type { JobNode } from "../graph/job-graph.js";
+import type { Logger } from "../logger.js";
+import type { KeySelector, Operator, OperatorContext, TwoInputOperator } from "../operator.js";
+import { HeapOperatorStateStore } from "../operator-state.js";
+import { InternalTimerService, type ProcessingTimeService, type TimersSnapshot, type TimeDomain } from "../timers/timer-service.js";
+import type { Timer } from "../timers/timer-queue.js";
+import type { ChannelTarget } from "./channel.js";
+import { OutputImpl } from "./output-impl.js";
+
+/** What every subtask of a job shares. */
+export interface InstanceEnv {
+  readonly batch: boolean;
+  readonly stateBackend: StateBackendFactory;
+  readonly clock: ProcessingTimeService;
+  readonly log: Logger;
+  /** Work a subtask must finish before the job ends (sink flushes). */
+  addPending(work: Promise<void>): void;
+  /** A subtask has ended its input and sent end of input downstream. */
+  instanceFinished(): void;
+}
+
+/** Everything needed to bring a subtask back: keyed state, timers, operator and broadcast state. */
+export interface OperatorSnapshot {
+  readonly operatorId: string;
+  readonly subtaskIndex: number;
+  readonly keyed: KeyedStateSnapshot | undefined;
+  readonly timers: TimersSnapshot;
+  readonly operator: unknown;
+  readonly operatorState: Record<string, Array<[unknown, unknown]>>;
+}
+
+/** One logical input of a subtask: its channels and their combined watermark. */
+class InputGate {
+  readonly valve: StatusWatermarkValve;
+  private ended = 0;
+
+  constructor(
+    private readonly owner: OperatorInstance,
+    readonly index: 1 | 2,
+    readonly channels: number,
+  ) {
+    this.valve = new StatusWatermarkValve(channels);
+  }
+
+  channel(i: number): ChannelTarget {
+    const owner = this.owner;
+    const index = this.index;
+    const valve = this.valve;
+    let ended = false;
+    return {
+      record: index === 1 ? (v, ts) => owner.push1(v, ts) : (v, ts) => owner.push2(v, ts),
+      watermark: (wm) => {
+        const c = valve.inputWatermark(i, wm);
+        if (c !== undefined) owner.onInputWatermark(index, c);
+      },
+      idle: (idle) => {
+        const c = valve.inputIdle(i, idle);
+        if (c !== undefined) owner.onInputWatermark(index, c);
+        owner.onIdleChange();
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        const c = valve.inputIdle(i, true);
+        if (c !== undefined) owner.onInputWatermark(index, c);
+        if (++this.ended === this.channels) owner.onInputEnd(index);
+      },
+    };
+  }
+}
+
+type BatchItem = { v: unknown; ts: number; input: 1 | 2 };
+
+/**
+ * One subtask of a non-source operator: its input gates, keyed state, timers and output. It calls
+ * the operator synchronously, setting the state key from the input's key selector first, combines
+ * watermarks (minimum over channels, then over inputs), fires timers before forwarding a watermark,
+ * and in batch mode sorts a keyed input by key and time before the operator sees it.
+ */
+export class OperatorInstance {
+  readonly output = new OutputImpl();
+  readonly gates: InputGate[] = [];
+  readonly timers: InternalTimerService;
+  readonly operatorState = new HeapOperatorStateStore();
+  backend: KeyedStateBackend | undefined;
+  readonly op: Operator<any, any> & Partial<TwoInputOperator<any, any, any>>;
+  readonly keySelectors: Array<KeySelector<any> | undefined>;
+  finished = false;
+  push1: (v: unknown, ts: number) => void = () => {
+    throw new JobError("record before open");
+  };
+  push2: (v: unknown, ts: number) => void = this.push1;
+  private readonly inputWatermarks = [MIN_WATERMARK, MIN_WATERMARK];
+  private combined = MIN_WATERMARK;
+  private endedInputs = 0;
+  private batchItems: Map<unknown, { key: StateKey; items: BatchItem[] }> | undefined;
+  private readonly fireEvent = (t: Timer) => this.fire(t, "event");
+  private readonly fireProcessing = (t: Timer) => this.fire(t, "processing");
+
+  constructor(
+    readonly node: JobNode,
+    readonly subtaskIndex: number,
+    private readonly env: InstanceEnv,
+  ) {
+    const t = node.t;
+    if (t.kind === "source") throw new JobError("OperatorInstance is not for sources");
+    this.op = (t.kind === "sink" ? undefined : t.factory()) as never;
+    this.keySelectors =
+      t.kind === "two-input" ? [t.keySelector1, t.keySelector2] : t.kind === "one-input" ? [t.keySelector] : [undefined];
+    this.timers = new InternalTimerService(() => this.backend?.getCurrentKey(), env.clock);
+    const inputs = t.kind === "two-input" ? 2 : 1;
+    for (let i = 1; i <= inputs; i++) {
+      let channels = 0;
+      for (const e of node.inputs) if (e.inputIndex === i) channels += e.partitioner.kind === "forward" ? 1 : e.from.parallelism;
+      this.gates.push(new InputGate(this, i as 1 | 2, channels));
+    }
+  }
+
+  /** Replaces the operator (sinks are built by the executor). */
+  setOperator(op: Operator<any, any>): void {
+    (this as { op: Operator<any, any> }).op = op;
+  }
+
+  /** The channel into input `inputIndex` for records from `fromSubtask` of `edge`'s upstream. */
+  channelFor(edgeIndexInInputs: number, fromSubtask: number): ChannelTarget {
+    const edge = this.node.inputs[edgeIndexInInputs];
+    let offset = 0;
+    for (let k = 0; k < edgeIndexInInputs; k++) {
+      const e = this.node.inputs[k];
+      if (e.inputIndex === edge.inputIndex) offset += e.partitioner.kind === "forward" ? 1 : e.from.parallelism;
+    }
+    const channel = edge.partitioner.kind === "forward" ? offset : offset + fromSubtask;
+    return this.gates[edge.inputIndex - 1].channel(channel);
+  }
+
+  get keyed(): boolean {
+    return this.keySelectors.some((k) => k !== undefined);
+  }
+
+  async open(restore?: readonly OperatorSnapshot[]): Promise<void> {
+    const { node, subtaskIndex } = this;
+    if (this.keyed) {
+      this.backend = await this.env.stateBackend.create({
+        operatorId: node.operatorId,
+        subtaskIndex,
+        maxParallelism: node.maxParallelism,
+        keyGroupRange: keyGroupRangeForSubtask(node.maxParallelism, node.parallelism, subtaskIndex),
+      });
+    }
+    if (restore !== undefined && restore.length > 0) await this.restoreInternal(restore);
+    const ctx: OperatorContext<unknown> = {
+      output: this.output,
+      operatorName: node.name,
+      operatorId: node.operatorId,
+      subtaskIndex,
+      parallelism: node.parallelism,
+      maxParallelism: node.maxParallelism,
+      keyedState: this.backend,
+      timers: this.timers,
+      operatorState: this.operatorState,
+      batch: this.env.batch,
+      log: this.env.log.child({ operator: node.name, subtask: subtaskIndex }),
+      addPending: (w) => this.env.addPending(w),
+    };
+    await this.op.open?.(ctx);
+    // operator-defined state does not split by key group: subtask i gets what subtask i had
+    const own = restore?.find((r) => r.subtaskIndex === subtaskIndex) ?? (restore?.length === 1 ? restore[0] : undefined);
+    if (own !== undefined && own.operator !== undefined) this.op.restoreState?.(own.operator);
+    this.push1 = this.makePush(1);
+    this.push2 = this.makePush(2);
+  }
+
+  private makePush(input: 1 | 2): (v: unknown, ts: number) => void {
+    const op = this.op;
+    const process = input === 1 ? (op.processElement1 ?? op.processElement) : op.processElement2;
+    if (process === undefined) return () => {};
+    const bound = process.bind(op) as (v: unknown, ts: number) => void;
+    const keyOf = this.keySelectors[input - 1];
+    if (keyOf === undefined) return bound;
+    if (this.env.batch) {
+      const items = (this.batchItems ??= new Map());
+      return (v, ts) => {
+        const key = keyOf(v);
+        const id = typeof key === "object" && key !== null ? JSON.stringify(key) : key;
+        let group = items.get(id);
+        if (group === undefined) items.set(id, (group = { key, items: [] }));
+        group.items.push({ v, ts, input });
+      };
+    }
+    const backend = this.backend!;
+    return (v, ts) => {
+      backend.setCurrentKey(keyOf(v));
+      bound(v, ts);
+    };
+  }
+
+  onInputWatermark(index: 1 | 2, watermark: number): void {
+    this.inputWatermarks[index - 1] = watermark;
+    let min = Number.POSITIVE_INFINITY;
+    for (const g of this.gates) {
+      if (g.valve.allIdle && this.gates.length > 1) continue;
+      const wm = this.inputWatermarks[g.index - 1];
+      if (wm < min) min = wm;
+    }
+    if (min <= this.combined) return;
+    if (this.env.batch && min !== MAX_WATERMARK) return;
+    this.advanceWatermark(min);
+  }
+
+  private advanceWatermark(watermark: number): void {
+    this.combined = watermark;
+    this.timers.advanceWatermark(watermark, this.fireEvent);
+    if (this.op.processWatermark !== undefined) this.op.processWatermark(watermark);
+    else this.output.emitWatermark(watermark);
+  }
+
+  onIdleChange(): void {
+    this.output.emitIdle(this.gates.every((g) => g.valve.allIdle));
+  }
+
+  onInputEnd(_index: 1 | 2): void {
+    if (++this.endedInputs < this.gates.length) return;
+    if (this.batchItems !== undefined) this.runBatchKeyed();
+    if (this.combined < MAX_WATERMARK) this.advanceWatermark(MAX_WATERMARK);
+    const done = this.op.endInput?.();
+    if (done instanceof Promise) this.env.addPending(done);
+    this.finished = true;
+    this.output.end();
+    this.env.instanceFinished();
+  }
+
+  /** Batch mode: each key's records in timestamp order, then that key's timers, key after key. */
+  private runBatchKeyed(): void {
+    const op = this.op;
+    const p1 = (op.processElement1 ?? op.processElement)!.bind(op) as (v: unknown, ts: number) => void;
+    const p2 = op.processElement2?.bind(op) as ((v: unknown, ts: number) => void) | undefined;
+    const backend = this.backend!;
+    for (const { key, items } of this.batchItems!.values()) {
+      items.sort((a, b) => a.ts - b.ts);
+      backend.setCurrentKey(key);
+      this.timers.setWatermark(MIN_WATERMARK);
+      for (const it of items) {
+        if (it.input === 1) p1(it.v, it.ts);
+        else p2!(it.v, it.ts);
+      }
+      this.timers.advanceWatermark(MAX_WATERMARK, this.fireEvent);
+    }
+    this.batchItems!.clear();
+    this.timers.setWatermark(MIN_WATERMARK);
+  }
+
+  private fire(timer: Timer, domain: TimeDomain): void {
+    if (this.backend !== undefined && timer.key !== undefined) this.backend.setCurrentKey(timer.key);
+    this.op.onTimer?.(timer, domain);
+  }
+
+  /** Fires processing-time timers due at `now`; returns when the next is due (+Infinity if none). */
+  advanceProcessingTime(now: number): number {
+    if (this.finished) return Number.POSITIVE_INFINITY;
+    return this.timers.advanceProcessingTime(now, this.fireProcessing);
+  }
+
+  async snapshot(): Promise<OperatorSnapshot> {
+    return {
+      operatorId: this.node.operatorId,
+      subtaskIndex: this.subtaskIndex,
+      keyed: this.backend === undefined ? undefined : await this.backend.snapshot(),
+      timers: this.timers.snapshot(),
+      operator: this.op.snapshotState?.(),
+      operatorState: this.operatorState.snapshot(),
+    };
+  }
+
+  /** Restores keyed state, timers and broadcast state from snapshots of any parallelism. */
+  private async restoreInternal(snapshots: readonly OperatorSnapshot[]): Promise<void> {
+    const keyed = snapshots.map((s) => s.keyed).filter((k): k is KeyedStateSnapshot => k !== undefined);
+    if (this.backend !== undefined && keyed.length > 0) await this.backend.restore(keyed);
+    const range = this.backend?.keyGroupRange;
+    const owns = (k: StateKey | undefined) => {
+      if (range === undefined || k === undefined) return true;
+      const kg = keyGroupFor(k, this.node.maxParallelism);
+      return kg >= range.start && kg <= range.end;
+    };
+    for (const s of snapshots) {
+      this.timers.restore(s.timers, owns);
+      if (this.operatorState.names().length === 0) this.operatorState.restore(s.operatorState);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.op.close?.();
+    } finally {
+      await this.backend?.close();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { JobError } from "../../errors.js";
+import type { WatermarkGenerator } from "../event-time/watermark-generator.js";
+import { MAX_WATERMARK, NO_TIMESTAMP } from "../event-time/watermark.js";
+import type { JobNode } from "../graph/job-graph.js";
+import type { ReaderOutput, SourceReader, SourceSplit } from "../source/source.js";
+import type { InstanceEnv } from "./operator-instance.js";
+import { OutputImpl } from "./output-impl.js";
+
+interface SplitTracker {
+  readonly generator: WatermarkGenerator;
+  lastRecordAt: number;
+  idle: boolean;
+  finished: boolean;
+}
+
+/** How often a waiting reader is woken to check idleness (ms). */
+const IDLE_CHECK_MS = 50;
+
+/**
+ * One subtask of a source: it drives the reader in a loop, assigns timestamps, generates a
+ * watermark per split (Flink's per-split watermarks) and emits the minimum over the splits that are
+ * neither idle nor finished after every batch. When the input ends it emits the final watermark
+ * and end of input. In batch mode it emits no watermark until the end.
+ */
+export class SourceInstance {
+  readonly output = new OutputImpl();
+  reader!: SourceReader<unknown, SourceSplit>;
+  finished = false;
+  private readonly splits = new Map<string, SplitTracker>();
+  private lastSplitId: string | undefined;
+  private lastSplit: SplitTracker | undefined;
+  private cancelled = false;
+  private wakeCancel: (() => void) | undefined;
+  private readonly readerOutput: ReaderOutput<unknown>;
+
+  constructor(
+    readonly node: JobNode,
+    readonly subtaskIndex: number,
+    private readonly env: InstanceEnv,
+  ) {
+    if (node.t.kind !== "source") throw new JobError("SourceInstance is for sources only");
+    const t = node.t;
+    const assigner = t.watermarkStrategy.timestampAssigner;
+    const batch = env.batch;
+    const output = this.output;
+    this.readerOutput = {
+      collect: (value, splitId, timestamp) => {
+        let s = this.lastSplit;
+        if (splitId !== this.lastSplitId || s === undefined) {
+          s = this.tracker(splitId);
+          this.lastSplit = s;
+          this.lastSplitId = splitId;
+        }
+        const ts = assigner !== undefined ? assigner(value, timestamp ?? NO_TIMESTAMP) : (timestamp ?? NO_TIMESTAMP);
+        if (!batch) {
+          s.generator.onEvent(ts);
+          s.lastRecordAt = -1; // marked active; the loop stamps the time after the batch
+          s.idle = false;
+        }
+        output.collect(value, ts);
+      },
+      splitFinished: (splitId) => {
+        this.tracker(splitId).finished = true;
+      },
+    };
+  }
+
+  private tracker(splitId: string): SplitTracker {
+    let s = this.splits.get(splitId);
+    if (s === undefined) {
+      const t = this.node.t;
+      if (t.kind !== "source") throw new JobError("unreachable");
+      s = { generator: t.watermarkStrategy.createWatermarkGenerator(), lastRecordAt: performance.now(), idle: false, finished: false };
+      this.splits.set(splitId, s);
+    }
+    return s;
+  }
+
+  async open(splits: SourceSplit[]): Promise<void> {
+    const t = this.node.t;
+    if (t.kind !== "source") throw new JobError("unreachable");
+    this.reader = t.source.createReader({
+      subtaskIndex: this.subtaskIndex,
+      parallelism: this.node.parallelism,
+      log: this.env.log.child({ source: this.node.name, subtask: this.subtaskIndex }),
+    });
+    for (const s of splits) this.tracker(s.splitId);
+    await this.reader.addSplits(splits);
+  }
+
+  /** Reads until the input ends or the job is cancelled; `afterBatch` applies backpressure. */
+  async run(afterBatch: () => Promise<void> | undefined): Promise<void> {
+    const t = this.node.t;
+    if (t.kind !== "source") throw new JobError("unreachable");
+    const idleness = t.watermarkStrategy.idlenessMs;
+    let lastYield = performance.now();
+    while (!this.cancelled) {
+      const r = this.reader.pollNext(this.readerOutput);
+      const status = r instanceof Promise ? await r : r;
+      if (!this.env.batch) this.emitWatermark(idleness);
+      const pending = afterBatch();
+      if (pending !== undefined) await pending;
+      if (status === "end") break;
+      if (status === "waiting") {
+        await this.waitForData(idleness);
+        continue;
+      }
+      const now = performance.now();
+      if (now - lastYield > 10) {
+        // let timers and I/O callbacks run between batches
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      } else {
+        await undefined;
+      }
+    }
+    if (this.cancelled) return;
+    this.output.emitWatermark(MAX_WATERMARK);
+    this.finished = true;
+    this.output.end();
+    this.env.instanceFinished();
+  }
+
+  private async waitForData(idleness: number | undefined): Promise<void> {
+    const available = this.reader.available?.() ?? new Promise<void>((r) => setTimeout(r, IDLE_CHECK_MS));
+    const wait = idleness === undefined ? undefined : Math.min(idleness, IDLE_CHECK_MS);
+    await new Promise<void>((resolve) => {
+      this.wakeCancel = resolve;
+      let timer: NodeJS.Timeout | undefined;
+      if (wait !== undefined) timer = setTimeout(resolve, wait);
+      available.then(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      }, resolve);
+    });
+    this.wakeCancel = undefined;
+    if (idleness !== undefined) this.emitWatermark(idleness);
+  }
+
+  private emitWatermark(idleness: number | undefined): void {
+    const now = performance.now();
+    let min = Number.POSITIVE_INFINITY;
+    let active = 0;
+    let idle = 0;
+    for (const s of this.splits.values()) {
+      if (s.finished) continue;
+      if (s.lastRecordAt < 0) s.lastRecordAt = now;
+      else if (idleness !== undefined && !s.idle && now - s.lastRecordAt >= idleness) s.idle = true;
+      if (s.idle) {
+        idle++;
+        continue;
+      }
+      active++;
+      const wm = s.generator.currentWatermark();
+      if (wm < min) min = wm;
+    }
+    if (active > 0) {
+      if (min > Number.NEGATIVE_INFINITY) this.output.emitWatermark(min);
+      else this.output.emitIdle(false);
+    } else {
+      // every split idle or finished, or none assigned: do not hold the job's watermark back
+      this.output.emitIdle(true);
+    }
+  }
+
+  /** Stops the loop at its next turn (no end-of-input is sent). */
+  cancel(): void {
+    this.cancelled = true;
+    this.wakeCancel?.();
+  }
+
+  async close(): Promise<void> {
+    await this.reader?.close?.();
+  }
+}

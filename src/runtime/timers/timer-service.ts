@@ -1,0 +1,117 @@
+import type { StateKey } from "../../state/api.js";
+import { JobError } from "../../errors.js";
+import { TimerQueue, type Timer } from "./timer-queue.js";
+
+export type { Timer } from "./timer-queue.js";
+
+/**
+ * Timers as user functions and operators see them, scoped to the current key, as Flink's
+ * `TimerService`/`InternalTimerService`. Event-time timers fire when the watermark passes them;
+ * processing-time timers when the task's clock does. Registering the same (key, namespace, time)
+ * twice registers one timer.
+ */
+export interface TimerService {
+  currentWatermark(): number;
+  currentProcessingTime(): number;
+  registerEventTimeTimer(timestamp: number, namespace?: string): void;
+  deleteEventTimeTimer(timestamp: number, namespace?: string): void;
+  registerProcessingTimeTimer(timestamp: number, namespace?: string): void;
+  deleteProcessingTimeTimer(timestamp: number, namespace?: string): void;
+}
+
+/** A clock that can wake the task: the local one is wall time, the test harness's is set by hand. */
+export interface ProcessingTimeService {
+  now(): number;
+  /** Asks to be called back (through the task) at or after `timestamp`. */
+  scheduleWakeUp(timestamp: number): void;
+}
+
+/** Which queue a timer came from. */
+export type TimeDomain = "event" | "processing";
+
+/** A snapshot of an operator's timers. */
+export interface TimersSnapshot {
+  event: Array<[StateKey | undefined, string, number]>;
+  processing: Array<[StateKey | undefined, string, number]>;
+}
+
+/** The runtime's timer service of one operator subtask. */
+export class InternalTimerService implements TimerService {
+  readonly eventTimers = new TimerQueue();
+  readonly processingTimers = new TimerQueue();
+  private watermark = Number.NEGATIVE_INFINITY;
+  /** Which domain the timer being fired belongs to (for `OnTimerContext.timeDomain`). */
+  firingDomain: TimeDomain = "event";
+
+  constructor(
+    private readonly currentKey: () => StateKey | undefined,
+    private readonly clock: ProcessingTimeService,
+  ) {}
+
+  currentWatermark(): number {
+    return this.watermark;
+  }
+
+  currentProcessingTime(): number {
+    return this.clock.now();
+  }
+
+  registerEventTimeTimer(timestamp: number, namespace = ""): void {
+    checkTime(timestamp);
+    this.eventTimers.add(this.currentKey(), namespace, timestamp);
+  }
+
+  deleteEventTimeTimer(timestamp: number, namespace = ""): void {
+    this.eventTimers.delete(this.currentKey(), namespace, timestamp);
+  }
+
+  registerProcessingTimeTimer(timestamp: number, namespace = ""): void {
+    checkTime(timestamp);
+    const before = this.processingTimers.peek();
+    this.processingTimers.add(this.currentKey(), namespace, timestamp);
+    if (timestamp < before) this.clock.scheduleWakeUp(timestamp);
+  }
+
+  deleteProcessingTimeTimer(timestamp: number, namespace = ""): void {
+    this.processingTimers.delete(this.currentKey(), namespace, timestamp);
+  }
+
+  /** Moves event time to `watermark` and fires due event-time timers (`fire` sets the key). */
+  advanceWatermark(watermark: number, fire: (timer: Timer) => void): void {
+    this.watermark = watermark;
+    this.firingDomain = "event";
+    this.eventTimers.fireUntil(watermark, fire);
+  }
+
+  /** Fires processing-time timers due at `now`; returns the next one's time (or +Infinity). */
+  advanceProcessingTime(now: number, fire: (timer: Timer) => void): number {
+    this.firingDomain = "processing";
+    this.processingTimers.fireUntil(now, fire);
+    this.firingDomain = "event";
+    return this.processingTimers.peek();
+  }
+
+  /** Sets the watermark without firing anything (batch mode resets it between keys). */
+  setWatermark(watermark: number): void {
+    this.watermark = watermark;
+  }
+
+  snapshot(): TimersSnapshot {
+    return {
+      event: this.eventTimers.all().map((t) => [t.key, t.namespace, t.timestamp]),
+      processing: this.processingTimers.all().map((t) => [t.key, t.namespace, t.timestamp]),
+    };
+  }
+
+  /** Restores timers (only those `owns` accepts, when rescaling). */
+  restore(snapshot: TimersSnapshot, owns: (key: StateKey | undefined) => boolean = () => true): void {
+    for (const [k, ns, ts] of snapshot.event) if (owns(k)) this.eventTimers.add(k, ns, ts);
+    for (const [k, ns, ts] of snapshot.processing) if (owns(k)) this.processingTimers.add(k, ns, ts);
+    const next = this.processingTimers.peek();
+    if (next !== Number.POSITIVE_INFINITY) this.clock.scheduleWakeUp(next);
+  }
+}
+
+function checkTime(timestamp: number): void {
+  if (Number.isNaN(timestamp)) throw new JobError("timer timestamp must be a number, got NaN");
+}

@@ -1,0 +1,50 @@
+import { join } from "node:path";
+import { StateError } from "../errors.js";
+import type { StateBackendFactory } from "./api.js";
+import { HeapKeyedStateBackend } from "./heap/heap-keyed-state-backend.js";
+import type { LevelDbCacheOptions } from "./leveldb/leveldb-keyed-state-backend.js";
+
+/**
+ * Keyed state on the JS heap: the fastest, bounded by memory, snapshotted by serialising
+ * everything. The default backend.
+ */
+export function heapBackend(): StateBackendFactory {
+  return {
+    name: "heap",
+    create: async (options) => new HeapKeyedStateBackend(options),
+  };
+}
+
+/** Options of `levelDbBackend`. */
+export interface LevelDbBackendOptions extends LevelDbCacheOptions {
+  /** Directory under which each operator subtask gets its own store, `<directory>/<operatorId>-<subtaskIndex>`. */
+  directory: string;
+}
+
+/**
+ * Keyed state in LevelDB (classic-level), one store per operator subtask at
+ * `<directory>/<operatorId>-<subtaskIndex>` (wiped when created: it is working storage, snapshots
+ * are the durable copy), behind a bounded write-back cache. For state larger than memory. The
+ * native module is loaded on the first `create`.
+ */
+export function levelDbBackend(options: LevelDbBackendOptions): StateBackendFactory {
+  if (typeof options?.directory !== "string" || options.directory.length === 0) {
+    throw new StateError("levelDbBackend: directory must be a non-empty path", { code: "STATE_INVALID_ARGUMENT" });
+  }
+  const { directory, ...cache } = options;
+  return {
+    name: "leveldb",
+    async create(o) {
+      if (typeof o.operatorId !== "string" || !/^[A-Za-z0-9._-]+$/.test(o.operatorId) || o.operatorId === "." || o.operatorId === "..") {
+        throw new StateError(`levelDbBackend: operatorId must be a file-name-safe string ([A-Za-z0-9._-]+), got ${JSON.stringify(o.operatorId)}`, {
+          code: "STATE_INVALID_ARGUMENT",
+        });
+      }
+      if (!Number.isInteger(o.subtaskIndex) || o.subtaskIndex < 0) {
+        throw new StateError(`levelDbBackend: subtaskIndex must be a non-negative integer, got ${o.subtaskIndex}`, { code: "STATE_INVALID_ARGUMENT" });
+      }
+      const { LevelDbKeyedStateBackend } = await import("./leveldb/leveldb-keyed-state-backend.js");
+      return LevelDbKeyedStateBackend.open({ ...cache, ...o, path: join(directory, `${o.operatorId}-${o.subtaskIndex}`) });
+    },
+  };
+}

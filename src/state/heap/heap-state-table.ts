@@ -1,0 +1,162 @@
+import type { KeyId } from "../internal/key-id.js";
+import type { RegisteredState } from "../internal/registered-state.js";
+import type { StateTable } from "../internal/state-table.js";
+import { purge, Purged } from "../internal/ttl.js";
+import { noCurrentKey, type AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
+
+/**
+ * One state's entries on the heap: the default namespace ("") in a `Map` from key id to stored
+ * value (one lookup per access), other namespaces in a `Map` from key id to a `Map` from namespace
+ * to stored value. Values are kept as objects, by reference; nothing is serialised until a
+ * snapshot.
+ */
+export class HeapStateTable implements StateTable {
+  /** Default-namespace entries. */
+  readonly def = new Map<KeyId, unknown>();
+  /** Entries of other namespaces, per key. */
+  readonly nsd = new Map<KeyId, Map<string, unknown>>();
+  /** Number of (key, namespace) entries. */
+  count = 0;
+  private sweepDef: Iterator<[KeyId, unknown]> | undefined;
+  private sweepNsd: Iterator<[KeyId, Map<string, unknown>]> | undefined;
+
+  constructor(
+    private readonly backend: AbstractKeyedStateBackend,
+    readonly state: RegisteredState,
+  ) {}
+
+  get(ns: string): unknown {
+    const id = this.backend.keyId;
+    if (id === undefined) throw noCurrentKey();
+    if (ns === "") return this.def.get(id);
+    const m = this.nsd.get(id);
+    return m === undefined ? undefined : m.get(ns);
+  }
+
+  set(ns: string, stored: unknown): void {
+    const id = this.backend.keyId;
+    if (id === undefined) throw noCurrentKey();
+    if (ns === "") {
+      const before = this.def.size;
+      this.def.set(id, stored);
+      if (this.def.size !== before) this.created(() => this.def.delete(id));
+      return;
+    }
+    let m = this.nsd.get(id);
+    if (m === undefined) {
+      this.backend.checkCurrentKeyInRange();
+      m = new Map();
+      this.nsd.set(id, m);
+    }
+    const before = m.size;
+    m.set(ns, stored);
+    if (m.size !== before) this.count++;
+  }
+
+  delete(ns: string): void {
+    const id = this.backend.keyId;
+    if (id === undefined) throw noCurrentKey();
+    if (ns === "") {
+      if (this.def.delete(id)) this.count--;
+      return;
+    }
+    const m = this.nsd.get(id);
+    if (m !== undefined && m.delete(ns)) {
+      this.count--;
+      if (m.size === 0) this.nsd.delete(id);
+    }
+  }
+
+  /** Puts a restored entry (no range check: restore filters by key group). */
+  putRestored(id: KeyId, ns: string, stored: unknown): void {
+    if (ns === "") {
+      const before = this.def.size;
+      this.def.set(id, stored);
+      this.count += this.def.size - before;
+      return;
+    }
+    let m = this.nsd.get(id);
+    if (m === undefined) this.nsd.set(id, (m = new Map()));
+    const before = m.size;
+    m.set(ns, stored);
+    this.count += m.size - before;
+  }
+
+  clearAll(): void {
+    this.def.clear();
+    this.nsd.clear();
+    this.count = 0;
+    this.sweepDef = undefined;
+    this.sweepNsd = undefined;
+  }
+
+  /** Flink's incremental cleanup: a cursor over the table that resumes where the last sweep stopped. */
+  sweep(n: number): void {
+    const ttl = this.state.ttl;
+    if (ttl === undefined) return;
+    const now = ttl.clock();
+    const shape = this.state.codec.shape;
+    for (let i = 0; i < n; i++) {
+      if (this.sweepNsd === undefined) {
+        this.sweepDef ??= this.def.entries();
+        const r = this.sweepDef.next();
+        if (!r.done) {
+          if (purge(shape, r.value[1], ttl.ttlMs, now) === Purged.Empty) {
+            this.def.delete(r.value[0]);
+            this.count--;
+          }
+          continue;
+        }
+        this.sweepDef = undefined;
+        this.sweepNsd = this.nsd.entries();
+      }
+      const r = this.sweepNsd.next();
+      if (r.done) {
+        this.sweepNsd = undefined;
+        if (this.def.size === 0 && this.nsd.size === 0) return;
+        continue;
+      }
+      this.purgeNamespaces(r.value[0], r.value[1], now);
+    }
+  }
+
+  /** Removes every expired entry (or element, or map entry); returns how many entries went. */
+  purgeAll(): number {
+    const ttl = this.state.ttl;
+    if (ttl === undefined) return 0;
+    const now = ttl.clock();
+    const shape = this.state.codec.shape;
+    const before = this.count;
+    for (const [id, v] of this.def) {
+      if (purge(shape, v, ttl.ttlMs, now) === Purged.Empty) {
+        this.def.delete(id);
+        this.count--;
+      }
+    }
+    for (const [id, m] of this.nsd) this.purgeNamespaces(id, m, now);
+    return before - this.count;
+  }
+
+  private purgeNamespaces(id: KeyId, m: Map<string, unknown>, now: number): void {
+    const ttl = this.state.ttl!;
+    const shape = this.state.codec.shape;
+    for (const [ns, v] of m) {
+      if (purge(shape, v, ttl.ttlMs, now) === Purged.Empty) {
+        m.delete(ns);
+        this.count--;
+      }
+    }
+    if (m.size === 0) this.nsd.delete(id);
+  }
+
+  /** Counts a new entry, after checking its key belongs here (undoing the insert if not). */
+  private created(undo: () => void): void {
+    try {
+      this.backend.checkCurrentKeyInRange();
+    } catch (e) {
+      undo();
+      throw e;
+    }
+    this.count++;
+  }
+}

@@ -1,0 +1,185 @@
+import { StateError } from "../../errors.js";
+import type {
+  BackendOptions,
+  InternalKvState,
+  KeyedStateBackend,
+  KeyedStateSnapshot,
+  KeyGroupRange,
+  State,
+  StateDescriptor,
+  StateFor,
+  StateKey,
+} from "../api.js";
+import { checkKeyGroupRange, checkMaxParallelism, keyGroupFor, keyGroupForEncoded, rangeContains } from "../key-group.js";
+import { createHandle } from "./handles/create-handle.js";
+import { keyIdOf, type KeyId } from "./key-id.js";
+import { RegisteredState } from "./registered-state.js";
+import type { StateTable } from "./state-table.js";
+
+/** A state's registration and its handle. */
+export interface StateEntry {
+  readonly state: RegisteredState;
+  readonly handle: State & InternalKvState;
+}
+
+/** One entry of a snapshot, checked and in range. */
+export interface RestoredEntry {
+  readonly keyGroup: number;
+  readonly stateName: string;
+  readonly keyBytes: Uint8Array;
+  readonly namespace: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * What both backends share: the current key (and its id and lazily computed key group), the
+ * registry of states and their handles, `applyToAllKeys`, and the checks on snapshots. A
+ * subclass supplies the storage: a `StateTable` per state, and snapshot, restore, flush, close.
+ */
+export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  protected readonly clock: () => number;
+  /** The current key's id (see `keyIdOf`), read by the tables on every access; undefined before the first `setCurrentKey`. */
+  keyId: KeyId | undefined = undefined;
+  private currentKey: StateKey | undefined = undefined;
+  private currentKeyGroup = -1;
+  protected readonly states = new Map<string, StateEntry>();
+  protected closed = false;
+
+  constructor(options: BackendOptions) {
+    checkMaxParallelism(options.maxParallelism);
+    checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
+    this.maxParallelism = options.maxParallelism;
+    this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
+    this.clock = options.clock ?? Date.now;
+  }
+
+  setCurrentKey(key: StateKey): void {
+    if (key === this.currentKey) return;
+    if (key === undefined) throw new StateError("the current key cannot be undefined", { code: "STATE_NO_KEY" });
+    this.keyId = keyIdOf(key);
+    this.currentKey = key;
+    this.currentKeyGroup = -1;
+  }
+
+  getCurrentKey(): StateKey {
+    if (this.currentKey === undefined) throw noCurrentKey();
+    return this.currentKey;
+  }
+
+  getCurrentKeyGroup(): number {
+    if (this.currentKeyGroup < 0) this.currentKeyGroup = keyGroupFor(this.getCurrentKey(), this.maxParallelism);
+    return this.currentKeyGroup;
+  }
+
+  /** Throws `StateError` unless the current key belongs to this backend's key groups (checked when a key gets its first entry). */
+  checkCurrentKeyInRange(): void {
+    const kg = this.getCurrentKeyGroup();
+    if (!rangeContains(this.keyGroupRange, kg)) {
+      throw new StateError(
+        `key ${describeKey(this.currentKey)} is in key group ${kg}, outside this backend's range [${this.keyGroupRange.start}, ${this.keyGroupRange.end}]`,
+        { code: "STATE_KEY_OUT_OF_RANGE" },
+      );
+    }
+  }
+
+  getPartitionedState<D extends StateDescriptor>(descriptor: D): StateFor<D> & InternalKvState {
+    this.checkOpen();
+    const existing = this.states.get(descriptor?.name);
+    if (existing !== undefined) {
+      if (existing.state.descriptor.kind !== descriptor.kind) {
+        throw new StateError(`state "${descriptor.name}" is ${existing.state.descriptor.kind} state; it cannot be obtained as ${descriptor.kind} state`, {
+          code: "STATE_INCOMPATIBLE_DESCRIPTOR",
+        });
+      }
+      return existing.handle as unknown as StateFor<D> & InternalKvState;
+    }
+    const state = new RegisteredState(descriptor, this.clock);
+    const handle = createHandle(state, this.register(state));
+    this.states.set(state.name, { state, handle });
+    return handle as unknown as StateFor<D> & InternalKvState;
+  }
+
+  applyToAllKeys(stateName: string, fn: (key: StateKey) => void): void {
+    const previous = this.currentKey;
+    try {
+      for (const key of this.getKeys(stateName)) {
+        this.setCurrentKey(key);
+        fn(key);
+      }
+    } finally {
+      if (previous !== undefined) this.setCurrentKey(previous);
+    }
+  }
+
+  /** Removes expired entries of every state with a TTL and background cleanup; resolves to how many entries went. */
+  abstract cleanupExpired(): Promise<number>;
+  abstract getKeys(stateName: string): StateKey[];
+  abstract flush(): Promise<void>;
+  abstract snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot>;
+  abstract restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void>;
+  abstract size(): number;
+  abstract close(): Promise<void>;
+
+  /** Creates the storage of a newly registered state (and loads what a restore left for it). */
+  protected abstract register(state: RegisteredState): StateTable;
+
+  protected checkOpen(): void {
+    if (this.closed) throw new StateError("the state backend is closed", { code: "STATE_CLOSED" });
+  }
+
+  /** The range to snapshot: this backend's, or `range` (checked). */
+  protected snapshotRange(range: KeyGroupRange | undefined): KeyGroupRange {
+    if (range === undefined) return this.keyGroupRange;
+    checkKeyGroupRange(range, this.maxParallelism);
+    return range;
+  }
+
+  /**
+   * The entries of `snapshots` that fall in this backend's key groups, in order. Throws
+   * `StateError` on a snapshot of another version or max parallelism, or whose recorded key group
+   * of an entry is not its key's.
+   */
+  protected *entriesInRange(snapshots: readonly KeyedStateSnapshot[]): Generator<RestoredEntry> {
+    for (const s of snapshots) checkSnapshot(s, this.maxParallelism);
+    for (const s of snapshots) {
+      for (const [group, entries] of Object.entries(s.keyGroups)) {
+        const keyGroup = Number(group);
+        if (!rangeContains(this.keyGroupRange, keyGroup)) continue;
+        for (const [stateName, keyBytes, namespace, value] of entries) {
+          if (keyGroupForEncoded(keyBytes, this.maxParallelism) !== keyGroup) {
+            throw new StateError(`snapshot entry of state "${stateName}" is recorded in key group ${keyGroup}, but its key hashes elsewhere`, {
+              code: "STATE_SNAPSHOT_INVALID",
+            });
+          }
+          yield { keyGroup, stateName, keyBytes, namespace, value };
+        }
+      }
+    }
+  }
+}
+
+/** Throws `StateError` unless `s` is a version-1 snapshot of `maxParallelism` key groups. */
+export function checkSnapshot(s: KeyedStateSnapshot, maxParallelism: number): void {
+  if (s === null || typeof s !== "object" || s.version !== 1 || typeof s.keyGroups !== "object" || s.keyGroups === null) {
+    throw new StateError("not a version-1 keyed state snapshot", { code: "STATE_SNAPSHOT_INVALID" });
+  }
+  if (s.maxParallelism !== maxParallelism) {
+    throw new StateError(`snapshot has maxParallelism ${s.maxParallelism}; this backend has ${maxParallelism} (max parallelism cannot change on restore)`, {
+      code: "STATE_SNAPSHOT_INCOMPATIBLE",
+    });
+  }
+}
+
+export function noCurrentKey(): StateError {
+  return new StateError("no current key: call setCurrentKey before using keyed state", { code: "STATE_NO_KEY" });
+}
+
+function describeKey(key: unknown): string {
+  try {
+    return typeof key === "bigint" ? `${key}n` : JSON.stringify(key) ?? String(key);
+  } catch {
+    return String(key);
+  }
+}

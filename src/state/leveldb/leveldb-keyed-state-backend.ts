@@ -1,0 +1,339 @@
+import { mkdir, rm } from "node:fs/promises";
+import { ClassicLevel } from "classic-level";
+import { StateError } from "../../errors.js";
+import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, StateKey } from "../api.js";
+import { keyGroupForEncoded } from "../key-group.js";
+import { AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
+import { encodedKeyOfId, keyFromId, keyIdOfEncoded, type KeyId } from "../internal/key-id.js";
+import type { RegisteredState } from "../internal/registered-state.js";
+import { purge, Purged } from "../internal/ttl.js";
+import { dbKey, keyGroupBounds, parseDbKey } from "./db-key.js";
+import { LevelDbStateTable, type Slot, type SlotCache } from "./leveldb-state-table.js";
+import { StateMeta } from "./state-meta.js";
+
+/** Tuning of the LevelDB backend's write-back cache. */
+export interface LevelDbCacheOptions {
+  /** Entries (state, key, namespace) kept deserialised in memory; default 100,000. */
+  cacheEntries?: number;
+  /** Dirty entries that start an asynchronous flush (one `db.batch`); default 5,000. */
+  flushThreshold?: number;
+}
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+type BatchOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
+
+const READ_BATCH = 1024;
+const WRITE_BATCH = 4096;
+
+/**
+ * Keyed state in LevelDB (classic-level), one store per operator subtask, in the manner of
+ * Flink's RocksDB backend: entries are rows keyed `[key group][state id][key][namespace]` (see
+ * `dbKey`), each holding one whole stored value (a list or a map is one row, because reads must be
+ * synchronous and classic-level iterates only asynchronously). In front of LevelDB is a bounded
+ * write-back cache of deserialised values (`LevelDbStateTable`): a hit costs what a heap access
+ * costs; a miss is a synchronous `getSync` and a deserialisation; writes mark entries dirty, and
+ * when `flushThreshold` are dirty they are serialised at once and written by one asynchronous
+ * `db.batch`, during which they stay cached (so reads never see LevelDB behind the cache).
+ * Flushes run one at a time, in order. Eviction is CLOCK-like: an eviction pass drops the clean
+ * entries not touched since the previous pass.
+ *
+ * The directory is working storage, wiped when the backend is created; durability comes from
+ * `snapshot()` (checkpoints), as in Flink. No state access may run while `restore()` runs.
+ */
+export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implements SlotCache {
+  epoch = 1;
+  private readonly metas = new Map<string, StateMeta>();
+  private readonly metaById: StateMeta[] = [];
+  private readonly tables = new Map<string, LevelDbStateTable>();
+  private readonly cacheEntries: number;
+  private readonly flushThreshold: number;
+  private dirty: Slot[] = [];
+  private cached = 0;
+  private evictAt: number;
+  private seq = 0;
+  private flushedSeq = 0;
+  private inFlight = false;
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: unknown = undefined;
+  private encodedId: KeyId | undefined = undefined;
+  private encoded: Uint8Array | undefined = undefined;
+
+  private constructor(options: BackendOptions & LevelDbCacheOptions, private readonly db: Db) {
+    super(options);
+    this.cacheEntries = positiveInt(options.cacheEntries ?? 100_000, "cacheEntries");
+    this.flushThreshold = positiveInt(options.flushThreshold ?? 5_000, "flushThreshold");
+    this.evictAt = this.cacheEntries;
+  }
+
+  /** Opens a backend on a fresh store at `path` (anything there is deleted first). */
+  static async open(options: BackendOptions & LevelDbCacheOptions & { path: string }): Promise<LevelDbKeyedStateBackend> {
+    await rm(options.path, { recursive: true, force: true });
+    await mkdir(options.path, { recursive: true });
+    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(options.path, { keyEncoding: "view", valueEncoding: "view" });
+    await db.open();
+    try {
+      return new LevelDbKeyedStateBackend(options, db);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  protected register(state: RegisteredState): LevelDbStateTable {
+    const table = new LevelDbStateTable(this, state, this.metaFor(state.name));
+    this.tables.set(state.name, table);
+    return table;
+  }
+
+  getKeys(stateName: string): StateKey[] {
+    const meta = this.metas.get(stateName);
+    return meta === undefined ? [] : Array.from(meta.keys.keys(), keyFromId);
+  }
+
+  size(): number {
+    let n = 0;
+    for (const m of this.metaById) n += m.count;
+    return n;
+  }
+
+  readCurrent(stateId: number, ns: string): Uint8Array | undefined {
+    if (this.encodedId !== this.keyId || this.encoded === undefined) {
+      this.encoded = encodedKeyOfId(this.keyId!);
+      this.encodedId = this.keyId;
+    }
+    return this.get(dbKey(this.getCurrentKeyGroup(), stateId, this.encoded, ns));
+  }
+
+  read(stateId: number, id: KeyId, ns: string): Uint8Array | undefined {
+    const bytes = encodedKeyOfId(id);
+    return this.get(dbKey(keyGroupForEncoded(bytes, this.maxParallelism), stateId, bytes, ns));
+  }
+
+  markDirty(slot: Slot): void {
+    if (this.failure !== undefined) throw this.failed();
+    slot.dirty = true;
+    this.dirty.push(slot);
+    if (this.dirty.length >= this.flushThreshold && !this.inFlight) this.writeDirty().catch(() => undefined);
+  }
+
+  slotAdded(): void {
+    if (++this.cached >= this.evictAt) this.evict();
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.writeDirty();
+  }
+
+  async snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot> {
+    this.checkOpen();
+    const bounds = keyGroupBounds(this.snapshotRange(range));
+    // the iterator is created in the same link of the write chain as the last dirty entries are
+    // written, so it sees exactly the state as of this call
+    const it = await this.writeDirty(() => this.db.iterator(bounds));
+    const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
+    try {
+      for (let rows = await it.nextv(READ_BATCH); rows.length > 0; rows = await it.nextv(READ_BATCH)) {
+        for (const [k, v] of rows) {
+          const p = parseDbKey(k);
+          const meta = this.metaById[p.stateId];
+          if (meta === undefined) throw new StateError(`corrupt LevelDB state store: unknown state id ${p.stateId}`, { code: "STATE_CORRUPT" });
+          (keyGroups[p.keyGroup] ??= []).push([meta.name, p.keyBytes, p.namespace, v]);
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return { version: 1, maxParallelism: this.maxParallelism, keyGroups };
+  }
+
+  async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void> {
+    this.checkOpen();
+    const entries = [...this.entriesInRange(snapshots)];
+    for (const t of this.tables.values()) t.clearCache();
+    for (const m of this.metaById) m.reset();
+    this.dirty = [];
+    this.cached = 0;
+    await this.enqueue(async () => {
+      await this.db.clear();
+      const seen = new Set<string>();
+      let batch = this.db.batch();
+      for (const e of entries) {
+        const meta = this.metaFor(e.stateName);
+        const key = dbKey(e.keyGroup, meta.id, e.keyBytes, e.namespace);
+        const k = key.toString("latin1");
+        if (!seen.has(k)) {
+          seen.add(k);
+          meta.added(keyIdOfEncoded(e.keyBytes));
+        }
+        batch.put(key, e.value);
+        if (batch.length >= WRITE_BATCH) {
+          await batch.write();
+          batch = this.db.batch();
+        }
+      }
+      await batch.write();
+    });
+  }
+
+  async cleanupExpired(): Promise<number> {
+    this.checkOpen();
+    const byId = new Map<number, LevelDbStateTable>();
+    let removed = 0;
+    for (const t of this.tables.values()) {
+      if (!t.state.ttl?.background) continue;
+      byId.set(t.meta.id, t);
+      removed += t.purgeCached();
+    }
+    if (byId.size === 0) return removed;
+    // entries not cached: scan the keys, re-read each candidate synchronously (the scan's
+    // snapshot may be older than the cache), and purge through the cache so a flush writes it
+    const it = this.db.keys(keyGroupBounds(this.keyGroupRange));
+    try {
+      for (let keys = await it.nextv(READ_BATCH); keys.length > 0 && !this.closed; keys = await it.nextv(READ_BATCH)) {
+        for (const k of keys) {
+          const p = parseDbKey(k);
+          const t = byId.get(p.stateId);
+          if (t === undefined) continue;
+          const id = keyIdOfEncoded(p.keyBytes);
+          if (t.lookup(id, p.namespace) !== undefined) continue;
+          const bytes = this.get(k);
+          if (bytes === undefined) continue;
+          const ttl = t.state.ttl!;
+          const now = ttl.clock();
+          const stored = t.state.codec.decode(bytes, now);
+          const r = purge(t.state.codec.shape, stored, ttl.ttlMs, now);
+          if (r === Purged.Unchanged) continue;
+          t.adoptPurged(id, p.namespace, r === Purged.Empty ? undefined : stored);
+          if (r === Purged.Empty) removed++;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.writeDirty();
+    } finally {
+      this.closed = true;
+      await this.tail;
+      await this.db.close();
+    }
+  }
+
+  private get(key: Uint8Array): Uint8Array | undefined {
+    try {
+      return this.db.getSync(key);
+    } catch (cause) {
+      throw new StateError(`LevelDB read failed: ${String(cause)}`, { code: "STATE_IO", retriable: true, cause });
+    }
+  }
+
+  private metaFor(name: string): StateMeta {
+    let meta = this.metas.get(name);
+    if (meta === undefined) {
+      if (this.metaById.length > 0xffff) throw new StateError("too many states in one backend (65,536)", { code: "STATE_LIMIT" });
+      meta = new StateMeta(this.metaById.length, name);
+      this.metas.set(name, meta);
+      this.metaById.push(meta);
+    }
+    return meta;
+  }
+
+  /**
+   * Serialises every dirty entry now and queues one batch writing them after the writes already
+   * queued; `then` runs in the same link of the chain, right after the batch. Until the batch
+   * is written the entries stay pinned in the cache.
+   */
+  private writeDirty<T = void>(then?: () => T): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failed());
+    const seq = ++this.seq;
+    const ops: BatchOp[] = [];
+    for (const s of this.dirty) {
+      s.dirty = false;
+      s.pin = seq;
+      const bytes = encodedKeyOfId(s.id);
+      const key = dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
+      if (s.v === undefined) ops.push({ type: "del", key });
+      else {
+        try {
+          ops.push({ type: "put", key, value: s.table.state.codec.encode(s.v) });
+        } catch (cause) {
+          this.failure ??= cause;
+          this.dirty = [];
+          return Promise.reject(cause);
+        }
+      }
+    }
+    this.dirty = [];
+    this.inFlight = true;
+    return this.enqueue(async () => {
+      try {
+        if (ops.length > 0) await this.db.batch(ops);
+      } catch (cause) {
+        this.failure ??= cause;
+        throw this.failed();
+      } finally {
+        if (seq === this.seq) this.inFlight = false;
+      }
+      this.flushedSeq = seq;
+      const result = then?.() as T;
+      if (this.dirty.length >= this.flushThreshold && !this.inFlight && !this.closed) this.writeDirty().catch(() => undefined);
+      return result;
+    });
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(work);
+    this.tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  /** Drops the clean, unpinned entries not touched since the previous pass (CLOCK-like). */
+  private evict(): void {
+    const epoch = this.epoch;
+    const flushed = this.flushedSeq;
+    for (const t of this.tables.values()) {
+      for (const s of t.def.values()) {
+        if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
+          t.def.delete(s.id);
+          this.cached--;
+        }
+      }
+      for (const [id, m] of t.nsd) {
+        for (const s of m.values()) {
+          if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
+            m.delete(s.ns);
+            this.cached--;
+          }
+        }
+        if (m.size === 0) t.nsd.delete(id);
+      }
+    }
+    this.epoch++;
+    this.evictAt = Math.max(this.cacheEntries, this.cached + (this.cacheEntries >>> 2) + 1);
+  }
+
+  private failed(): StateError {
+    return new StateError(`LevelDB write failed; the backend must be restored from a snapshot: ${String(this.failure)}`, {
+      code: "STATE_IO",
+      cause: this.failure,
+    });
+  }
+}
+
+function positiveInt(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new StateError(`${what} must be a positive integer, got ${n}`, { code: "STATE_INVALID_ARGUMENT" });
+  return n;
+}

@@ -1,0 +1,194 @@
+import { noCurrentKey } from "../internal/abstract-keyed-state-backend.js";
+import type { KeyId } from "../internal/key-id.js";
+import type { RegisteredState } from "../internal/registered-state.js";
+import type { StateTable } from "../internal/state-table.js";
+import { purge, Purged } from "../internal/ttl.js";
+import type { StateMeta } from "./state-meta.js";
+
+/** A cached entry: its deserialised stored value (undefined: known absent) and cache bookkeeping. */
+export class Slot {
+  dirty = false;
+  /** Sequence number of the flush writing this slot; pinned in the cache until that flush is done. */
+  pin = 0;
+
+  constructor(
+    readonly table: LevelDbStateTable,
+    readonly id: KeyId,
+    readonly ns: string,
+    public v: unknown,
+    public epoch: number,
+  ) {}
+}
+
+/** What a table needs from its backend. */
+export interface SlotCache {
+  readonly keyId: KeyId | undefined;
+  readonly epoch: number;
+  /** The stored bytes of the current key's entry in `ns` (`getSync`), or undefined. */
+  readCurrent(stateId: number, ns: string): Uint8Array | undefined;
+  /** The stored bytes of any key's entry (`getSync`), or undefined. */
+  read(stateId: number, id: KeyId, ns: string): Uint8Array | undefined;
+  markDirty(slot: Slot): void;
+  /** Called after a slot is added to a table (may evict others, never the new one). */
+  slotAdded(): void;
+  checkCurrentKeyInRange(): void;
+  /** The backend's clock (ms). */
+  now(): number;
+}
+
+/**
+ * The cache of one state on the LevelDB backend: deserialised stored values by key id (default
+ * namespace) and by key id then namespace (others), like `HeapStateTable`. A miss reads LevelDB
+ * synchronously (`getSync`) unless the state's key index says the key has no entry at all;
+ * writes only mark the slot dirty, for the backend's write-back flush.
+ */
+export class LevelDbStateTable implements StateTable {
+  readonly def = new Map<KeyId, Slot>();
+  readonly nsd = new Map<KeyId, Map<string, Slot>>();
+  private sweepDef: Iterator<Slot> | undefined;
+  private sweepNsd: Iterator<Map<string, Slot>> | undefined;
+
+  constructor(
+    private readonly cache: SlotCache,
+    readonly state: RegisteredState,
+    readonly meta: StateMeta,
+  ) {}
+
+  get(ns: string): unknown {
+    const id = this.cache.keyId;
+    if (id === undefined) throw noCurrentKey();
+    const s = ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+    if (s !== undefined) {
+      s.epoch = this.cache.epoch;
+      return s.v;
+    }
+    if (!this.meta.keys.has(id)) return undefined;
+    return this.load(id, ns, this.cache.readCurrent(this.meta.id, ns)).v;
+  }
+
+  set(ns: string, stored: unknown): void {
+    const s = this.slot(ns);
+    if (s.v === undefined) {
+      if (!this.meta.keys.has(s.id)) this.cache.checkCurrentKeyInRange();
+      this.meta.added(s.id);
+    }
+    s.v = stored;
+    if (!s.dirty) this.cache.markDirty(s);
+  }
+
+  delete(ns: string): void {
+    const id = this.cache.keyId;
+    if (id === undefined) throw noCurrentKey();
+    if (!this.meta.keys.has(id)) return;
+    const s = this.slot(ns);
+    this.remove(s);
+  }
+
+  /**
+   * Caches the purged value of an entry that was read from disk, not from the cache (TTL cleanup of
+   * entries nobody accessed): `purged` undefined means nothing is left. Dirty, so a flush writes it.
+   */
+  adoptPurged(id: KeyId, ns: string, purged: unknown): void {
+    const s = this.insert(new Slot(this, id, ns, purged, this.cache.epoch));
+    if (purged === undefined) this.meta.removed(id);
+    this.cache.markDirty(s);
+  }
+
+  lookup(id: KeyId, ns: string): Slot | undefined {
+    return ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+  }
+
+  /** Drops a slot from the cache (eviction). */
+  evict(s: Slot): void {
+    if (s.ns === "") this.def.delete(s.id);
+    else {
+      const m = this.nsd.get(s.id);
+      if (m !== undefined && m.delete(s.ns) && m.size === 0) this.nsd.delete(s.id);
+    }
+  }
+
+  clearCache(): void {
+    this.def.clear();
+    this.nsd.clear();
+    this.sweepDef = undefined;
+    this.sweepNsd = undefined;
+  }
+
+  /** Incremental TTL cleanup over the cached entries (entries only on disk: `cleanupExpired`). */
+  sweep(n: number): void {
+    for (let i = 0; i < n; i++) {
+      if (this.sweepNsd === undefined) {
+        this.sweepDef ??= this.def.values();
+        const r = this.sweepDef.next();
+        if (!r.done) {
+          this.purgeSlot(r.value);
+          continue;
+        }
+        this.sweepDef = undefined;
+        this.sweepNsd = this.nsd.values();
+      }
+      const r = this.sweepNsd.next();
+      if (r.done) {
+        this.sweepNsd = undefined;
+        if (this.def.size === 0 && this.nsd.size === 0) return;
+        continue;
+      }
+      for (const s of r.value.values()) this.purgeSlot(s);
+    }
+  }
+
+  /** Applies the TTL purge to every cached slot; returns how many entries went. */
+  purgeCached(): number {
+    let removed = 0;
+    for (const s of this.def.values()) removed += this.purgeSlot(s);
+    for (const m of this.nsd.values()) for (const s of m.values()) removed += this.purgeSlot(s);
+    return removed;
+  }
+
+  private purgeSlot(s: Slot): number {
+    const ttl = this.state.ttl;
+    if (s.v === undefined || ttl === undefined) return 0;
+    const r = purge(this.state.codec.shape, s.v, ttl.ttlMs, ttl.clock());
+    if (r === Purged.Empty) {
+      this.remove(s);
+      return 1;
+    }
+    if (r === Purged.Changed && !s.dirty) this.cache.markDirty(s);
+    return 0;
+  }
+
+  private remove(s: Slot): void {
+    if (s.v === undefined) return;
+    this.meta.removed(s.id);
+    s.v = undefined;
+    if (!s.dirty) this.cache.markDirty(s);
+  }
+
+  /** The current key's slot for `ns`, loaded or created. */
+  private slot(ns: string): Slot {
+    const id = this.cache.keyId;
+    if (id === undefined) throw noCurrentKey();
+    const s = ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+    if (s !== undefined) {
+      s.epoch = this.cache.epoch;
+      return s;
+    }
+    return this.load(id, ns, this.meta.keys.has(id) ? this.cache.readCurrent(this.meta.id, ns) : undefined);
+  }
+
+  private load(id: KeyId, ns: string, bytes: Uint8Array | undefined): Slot {
+    const v = bytes === undefined ? undefined : this.state.codec.decode(bytes, this.cache.now());
+    return this.insert(new Slot(this, id, ns, v, this.cache.epoch));
+  }
+
+  private insert(s: Slot): Slot {
+    if (s.ns === "") this.def.set(s.id, s);
+    else {
+      let m = this.nsd.get(s.id);
+      if (m === undefined) this.nsd.set(s.id, (m = new Map()));
+      m.set(s.ns, s);
+    }
+    this.cache.slotAdded();
+    return s;
+  }
+}

@@ -1,0 +1,60 @@
+/** A job module for the worker-thread executor tests: keyed running sums and timers over 4 splits. */
+import {
+  CollectSink,
+  WatermarkStrategy,
+  type Collector,
+  type KeyedOnTimerContext,
+  type KeyedProcessContext,
+  type KeyedProcessFunction,
+  type RuntimeContext,
+  type StreamExecutionEnvironment,
+} from "../../../src/runtime/index.js";
+import { MapStateDescriptor } from "../../../src/state/descriptors.js";
+import type { MapState } from "../../../src/state/api.js";
+import { ListSplitsSource } from "../helpers.js";
+
+export interface Event {
+  key: number;
+  value: number;
+  ts: number;
+}
+
+/** Deterministic input: `n` events over 4 splits, timestamps increasing per split. */
+export function events(n: number): Event[][] {
+  const splits: Event[][] = [[], [], [], []];
+  let seed = 42;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    splits[i % 4].push({ key: seed % 97, value: seed % 10, ts: i * 10 });
+  }
+  return splits;
+}
+
+/** Per key and event-time second: the sum, emitted when the watermark passes the second's end. */
+export class SecondTotals implements KeyedProcessFunction<number, Event, string> {
+  private sums!: MapState<number, number>;
+  open(ctx: RuntimeContext) {
+    this.sums = ctx.getMapState(new MapStateDescriptor<number, number>("sums"));
+  }
+  processElement(e: Event, ctx: KeyedProcessContext<number>) {
+    const end = Math.floor(e.ts / 1000) * 1000 + 999;
+    this.sums.put(end, (this.sums.get(end) ?? 0) + e.value);
+    ctx.timerService().registerEventTimeTimer(end);
+  }
+  onTimer(ts: number, ctx: KeyedOnTimerContext<number>, out: Collector<string>) {
+    out.collect(`${ctx.getCurrentKey()}@${ts}=${this.sums.get(ts)}`);
+    this.sums.remove(ts);
+  }
+}
+
+export default function build(env: StreamExecutionEnvironment, parallelism = 2, n = 20_000): CollectSink<string> {
+  const sink = new CollectSink<string>();
+  env.setParallelism(parallelism);
+  env
+    .fromSource(new ListSplitsSource(events(n), (e) => e.ts, 256), WatermarkStrategy.forBoundedOutOfOrderness<Event>(50), "events")
+    .map((e) => ({ ...e, value: e.value * 2 }))
+    .keyBy((e) => e.key)
+    .process(new SecondTotals())
+    .sinkTo(sink);
+  return sink;
+}
