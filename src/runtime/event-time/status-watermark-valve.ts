@@ -32,11 +32,15 @@ export class StatusWatermarkValve {
 
   /** Records a channel's watermark; returns the new combined watermark if it advanced, else undefined. */
   inputWatermark(channel: number, watermark: number): number | undefined {
-    if (this.idle[channel]) this.idle[channel] = false;
+    if (this.idle[channel]) {
+      // active again: it holds the output back only once it has caught up
+      this.idle[channel] = false;
+      this.aligned[channel] = false;
+    }
     if (watermark > this.watermarks[channel]) {
       this.watermarks[channel] = watermark;
-      if (!this.aligned[channel] && watermark >= this.lastOutput) this.aligned[channel] = true;
     }
+    if (!this.aligned[channel] && this.watermarks[channel] >= this.lastOutput) this.aligned[channel] = true;
     return this.recompute();
   }
 

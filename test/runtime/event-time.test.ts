@@ -1,0 +1,91 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { StatusWatermarkValve } from "../../src/runtime/event-time/status-watermark-valve.js";
+import { TimerQueue } from "../../src/runtime/timers/timer-queue.js";
+import { WatermarkStrategy } from "../../src/runtime/index.js";
+
+describe("StatusWatermarkValve", () => {
+  it("emits the minimum over active channels, never backwards", () => {
+    const v = new StatusWatermarkValve(3);
+    expect(v.inputWatermark(0, 10)).toBeUndefined();
+    expect(v.inputWatermark(1, 5)).toBeUndefined();
+    expect(v.inputWatermark(2, 7)).toBe(5);
+    expect(v.inputWatermark(1, 20)).toBe(7);
+    expect(v.inputWatermark(1, 3)).toBeUndefined(); // a channel going back changes nothing
+    expect(v.inputIdle(2, true)).toBe(10); // channel 2 idle: min over 0 and 1
+    expect(v.inputWatermark(2, 8)).toBeUndefined(); // active again but behind: it does not pull back
+    expect(v.current).toBe(10);
+    expect(v.inputWatermark(0, 30)).toBe(20); // channel 2 (8) is not aligned yet, so 0 and 1 decide
+  });
+
+  it("matches a reference model on random input", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ch: fc.integer({ min: 0, max: 2 }), wm: fc.integer({ min: 0, max: 50 }) }), { maxLength: 60 }),
+        (ops) => {
+          const v = new StatusWatermarkValve(3);
+          const seen = [-Infinity, -Infinity, -Infinity];
+          let out = -Infinity;
+          for (const { ch, wm } of ops) {
+            seen[ch] = Math.max(seen[ch], wm);
+            const r = v.inputWatermark(ch, wm);
+            const min = Math.min(...seen);
+            if (min > out) {
+              expect(r).toBe(min);
+              out = min;
+            } else expect(r).toBeUndefined();
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("TimerQueue", () => {
+  it("fires in timestamp order, once per (key, namespace, time), and honours deletes", () => {
+    const q = new TimerQueue();
+    q.add("a", "", 10);
+    q.add("b", "", 5);
+    q.add("a", "", 10); // duplicate
+    q.add("a", "w1", 10);
+    q.add("c", "", 7);
+    q.delete("c", "", 7);
+    expect(q.size).toBe(3);
+    const fired: string[] = [];
+    q.fireUntil(9, (t) => fired.push(`${String(t.key)}${t.namespace}@${t.timestamp}`));
+    expect(fired).toEqual(["b@5"]);
+    q.fireUntil(Infinity, (t) => {
+      fired.push(`${String(t.key)}${t.namespace}@${t.timestamp}`);
+      if (t.timestamp === 10 && t.namespace === "") q.add("a", "", 12); // registered while firing
+    });
+    expect(fired).toEqual(["b@5", "a@10", "aw1@10", "a@12"]);
+    expect(q.size).toBe(0);
+  });
+
+  it("orders like a sort on random input", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 100 }))), (timers) => {
+        const q = new TimerQueue();
+        for (const [k, ts] of timers) q.add(k, "", ts);
+        const fired: number[] = [];
+        q.fireUntil(Infinity, (t) => fired.push(t.timestamp));
+        const expected = [...new Set(timers.map(([k, ts]) => `${k}:${ts}`))].map((s) => Number(s.split(":")[1])).sort((a, b) => a - b);
+        expect(fired).toEqual(expected);
+      }),
+    );
+  });
+});
+
+describe("WatermarkStrategy", () => {
+  it("bounded out-of-orderness trails the highest timestamp by the bound plus one", () => {
+    const g = WatermarkStrategy.forBoundedOutOfOrderness<number>(100).createWatermarkGenerator();
+    g.onEvent(1000);
+    g.onEvent(500);
+    expect(g.currentWatermark()).toBe(899);
+  });
+
+  it("rejects a negative bound and a zero idleness", () => {
+    expect(() => WatermarkStrategy.forBoundedOutOfOrderness(-1)).toThrow(/>= 0/);
+    expect(() => WatermarkStrategy.forMonotonousTimestamps().withIdleness(0)).toThrow(/> 0/);
+  });
+});
