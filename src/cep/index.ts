@@ -11,3 +11,16 @@ export { NfaState } from "./nfa/nfa-state.js";
 export { runPattern, type TimedEvent, type Watermark, type TimedOut, type RunPatternOptions, type RunPatternResult } from "./run-pattern.js";
 export { serializeNfaState, deserializeNfaState, type EventCodec } from "./serde/v1/nfa-state-codec.js";
 export { PatternError, VigilError } from "../errors.js";
+export { CEP } from "./cep.js";
+export { PatternStream, PatternOutputStream } from "./operator/pattern-stream.js";
+export { CepOperator, type CepPattern, type CepOperatorOptions } from "./operator/cep-operator.js";
+export { CepSideOutputTag } from "./operator/cep-tags.js";
+export type {
+  PatternProcessFunction,
+  PatternProcessFn,
+  PatternProcessFunctionObject,
+  PatternProcessContext,
+  PatternSelectFunction,
+  PatternFlatSelectFunction,
+  CepTimedOut,
+} from "./operator/pattern-process-function.js";

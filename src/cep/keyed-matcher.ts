@@ -21,7 +21,8 @@ export interface KeyedCollector<T, K> {
  * (`Nfa.canStart`); a key whose state becomes empty is forgotten. So the key map holds the
  * keys with live partial matches, not every key ever seen. Results are those of feeding each
  * key's events to `nfa.process`; a skipped event only delays when that key's timeouts surface
- * (at its next event or `advanceTime`). A forgotten key starts again with a fresh time, which
+ * (at its next event or `advanceTime`). Patterns with both a skip strategy and a window skip
+ * nothing: there the moment an expired branch is noticed decides between a timeout and a prune. A forgotten key starts again with a fresh time, which
  * matters only for out-of-order input in arrival order.
  */
 export class KeyedMatcher<T, K = unknown> {
@@ -37,7 +38,10 @@ export class KeyedMatcher<T, K = unknown> {
     out: KeyedCollector<T, K>,
   ) {
     this.nfa = pattern instanceof Pattern ? compile(pattern) : pattern;
-    this.inert = this.nfa.inertConditions;
+    // With a skip strategy and a window, when an expired branch is noticed decides whether a match
+    // prunes it or it times out, so every event's time must reach the NFA: no inert skipping.
+    const timed = this.nfa.windowMs > 0 || this.nfa.states.some((st) => st.windowMs !== undefined);
+    this.inert = timed && this.nfa.skip.isSkipStrategy() ? null : this.nfa.inertConditions;
     this.forward = {
       match: (m) => out.match(m, this.currentKey),
       timeout: out.timeout === undefined ? undefined : (m, ts) => out.timeout!(m, ts, this.currentKey),

@@ -8,6 +8,7 @@ export { WatermarkStrategy, type TimestampAssigner } from "./event-time/watermar
 export { BoundedOutOfOrdernessWatermarks, NoWatermarks, type WatermarkGenerator } from "./event-time/watermark-generator.js";
 export { NO_TIMESTAMP, MIN_WATERMARK, MAX_WATERMARK } from "./event-time/watermark.js";
 export { OutputTag } from "./output-tag.js";
+export { IntervalJoin, IntervalJoined, type ProcessJoinFunction, type ProcessJoinContext } from "./join/interval-join.js";
 export type { Operator, TwoInputOperator, OperatorContext, Output, KeySelector } from "./operator.js";
 export type { TimerService, Timer, TimeDomain } from "./timers/timer-service.js";
 export { runtimeContextOf, type RuntimeContext, type RichFunction, type Collector } from "./functions/runtime-context.js";
