@@ -44,3 +44,6 @@ export type { JobClient, JobStatus, JobExecutionResult, ExecuteResult } from "./
 export { LocalExecutor } from "./executor/local-executor.js";
 export type { OperatorSnapshot } from "./executor/operator-instance.js";
 export { OperatorHarness, type HarnessOptions, type HarnessRecord } from "./testing/operator-harness.js";
+export * from "./windowing/index.js";
+export { JoinedStreams, JoinWhere, JoinEqualTo, JoinWithWindow, type JoinFunction, type FlatJoinFunction } from "./join/joined-streams.js";
+export { CoGroupedStreams, CoGroupWhere, CoGroupEqualTo, CoGroupWithWindow, type CoGroupFunction } from "./join/co-grouped-streams.js";

@@ -19,6 +19,7 @@ import { ConnectedStreams } from "./connected-streams.js";
 import { AllWindowedStream } from "../windowing/all-windowed-stream.js";
 import type { WindowAssigner, Window } from "../windowing/api.js";
 import { JoinedStreams } from "../join/joined-streams.js";
+import { CoGroupedStreams } from "../join/co-grouped-streams.js";
 import type { ReduceFunction } from "../functions/functions.js";
 import type { KeyedProcessFunction } from "../functions/process-function.js";
 import { StreamReduce } from "../operators/stream-reduce.js";
@@ -141,6 +142,11 @@ export class DataStream<T> {
   /** Window join: `a.join(b).where(ka).equalTo(kb).window(assigner).apply(fn)`. */
   join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
     return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /** Window co-group: `a.coGroup(b).where(ka).equalTo(kb).window(assigner).apply(fn)`. */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
   }
 
   /** Writes the stream to a sink. */

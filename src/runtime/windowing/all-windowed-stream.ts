@@ -62,8 +62,8 @@ export class AllWindowedStream<T, W extends Window> {
   aggregate<ACC, V>(fn: AggregateFunction<T, ACC, V>): DataStream<V>;
   aggregate<ACC, V, O>(fn: AggregateFunction<T, ACC, V>, windowFn: ProcessAllWindowFunction<V, O, W>): DataStream<O>;
   aggregate<ACC, V, O>(fn: AggregateFunction<T, ACC, V>, windowFn?: ProcessAllWindowFunction<V, O, W>): DataStream<O | V> {
-    if (windowFn === undefined) return this.windowed.aggregate(fn).setParallelism(1);
-    return this.build("aggregate", fn, new InternalProcessAllWindowFunction(windowFn));
+    const wf = windowFn === undefined ? new PassThroughWindowFunction<V, number, W>() : new InternalProcessAllWindowFunction(windowFn);
+    return this.build("aggregate", fn, wf as InternalWindowFunction<V, O | V, unknown, W>);
   }
 
   process<O>(fn: ProcessAllWindowFunction<T, O, W>): DataStream<O> {

@@ -31,9 +31,10 @@ export interface WindowAssignerContext {
 export interface WindowAssigner<T, W extends Window> {
   /**
    * The windows `element` (with event time `timestamp`, `-Infinity` when it has none) belongs to.
-   * The caller must not modify the array; an assigner may return the same array again for the
-   * next element when its windows are the same, which is how the fixed-size assigners avoid
-   * allocating per element (so the array's identity also tells the caller nothing changed).
+   * An array once returned never changes (neither side modifies it); an assigner may return the
+   * same array again for the next element when its windows are the same, which is how the
+   * fixed-size assigners avoid allocating per element (the operator then also reuses the
+   * namespaces it computed for that array).
    */
   assignWindows(element: T, timestamp: number, ctx: WindowAssignerContext): readonly W[];
   /** The trigger used when `WindowedStream.trigger` is not called. */

@@ -1,4 +1,4 @@
-import type { Trigger, TriggerContext, Window, WindowAssigner } from "../api.js";
+import type { Trigger, TriggerContext, Window, WindowAssigner, WindowAssignerContext } from "../api.js";
 import { TriggerResult } from "../api.js";
 import { NeverTrigger } from "../triggers/never-trigger.js";
 import { GlobalWindow } from "../windows.js";
@@ -24,7 +24,7 @@ export class GlobalWindows<T = unknown> implements WindowAssigner<T, GlobalWindo
     return new GlobalWindows<T>(EndOfStreamTrigger.INSTANCE);
   }
 
-  assignWindows(): readonly GlobalWindow[] {
+  assignWindows(_element?: T, _timestamp?: number, _ctx?: WindowAssignerContext): readonly GlobalWindow[] {
     return ONLY;
   }
 
@@ -36,11 +36,11 @@ export class GlobalWindows<T = unknown> implements WindowAssigner<T, GlobalWindo
     return false;
   }
 
-  namespaceOf(): string {
+  namespaceOf(_window?: GlobalWindow): string {
     return "g";
   }
 
-  windowOf(): GlobalWindow {
+  windowOf(_namespace?: string): GlobalWindow {
     return GlobalWindow.get();
   }
 

@@ -42,7 +42,7 @@ export abstract class SlidingWindows implements WindowAssigner<unknown, TimeWind
     const { sizeMs: size, slideMs: slide } = this;
     const lastStart = TimeWindow.getWindowStartWithOffset(t, this.offsetMs, slide);
     const windows: TimeWindow[] = [];
-    let minStart = lastStart;
+    let minStart = lastStart + slide; // as if the next start were the oldest included: right when no window contains t
     for (let start = lastStart; start > t - size; start -= slide) {
       windows.push(new TimeWindow(start, start + size));
       minStart = start;

@@ -1,5 +1,5 @@
 import { JobError } from "../../../errors.js";
-import type { Evictor, TimestampedValue, Window } from "../api.js";
+import type { Evictor, EvictorContext, TimestampedValue, Window } from "../api.js";
 
 /**
  * Keeps at most `maxCount` elements, evicting the oldest (first added), as Flink's
@@ -17,11 +17,11 @@ export class CountEvictor<W extends Window = Window> implements Evictor<unknown,
     return new CountEvictor<W>(maxCount, doEvictAfter);
   }
 
-  evictBefore(elements: Array<TimestampedValue<unknown>>, size: number): void {
+  evictBefore(elements: Array<TimestampedValue<unknown>>, size: number, _window?: W, _ctx?: EvictorContext): void {
     if (!this.doEvictAfter) this.evict(elements, size);
   }
 
-  evictAfter(elements: Array<TimestampedValue<unknown>>, size: number): void {
+  evictAfter(elements: Array<TimestampedValue<unknown>>, size: number, _window?: W, _ctx?: EvictorContext): void {
     if (this.doEvictAfter) this.evict(elements, size);
   }
 

@@ -1,5 +1,5 @@
 import { JobError } from "../../../errors.js";
-import { removeWhere, type Evictor, type TimestampedValue, type Window } from "../api.js";
+import { removeWhere, type Evictor, type EvictorContext, type TimestampedValue, type Window } from "../api.js";
 
 /** The distance between two elements, as Flink's `DeltaFunction`. */
 export type DeltaFunction<T> = (oldDataPoint: T, newDataPoint: T) => number;
@@ -21,11 +21,11 @@ export class DeltaEvictor<T, W extends Window = Window> implements Evictor<T, W>
     return new DeltaEvictor<T, W>(threshold, deltaFunction, doEvictAfter);
   }
 
-  evictBefore(elements: Array<TimestampedValue<T>>): void {
+  evictBefore(elements: Array<TimestampedValue<T>>, _size?: number, _window?: W, _ctx?: EvictorContext): void {
     if (!this.doEvictAfter) this.evict(elements);
   }
 
-  evictAfter(elements: Array<TimestampedValue<T>>): void {
+  evictAfter(elements: Array<TimestampedValue<T>>, _size?: number, _window?: W, _ctx?: EvictorContext): void {
     if (this.doEvictAfter) this.evict(elements);
   }
 

@@ -1,6 +1,6 @@
 import { JobError } from "../../../errors.js";
 import { NO_TIMESTAMP } from "../../event-time/watermark.js";
-import { removeWhere, type Evictor, type TimestampedValue, type Window } from "../api.js";
+import { removeWhere, type Evictor, type EvictorContext, type TimestampedValue, type Window } from "../api.js";
 
 /**
  * Keeps the elements of the last `windowSizeMs` before the newest element's timestamp, as Flink's
@@ -19,11 +19,11 @@ export class TimeEvictor<W extends Window = Window> implements Evictor<unknown, 
     return new TimeEvictor<W>(windowSizeMs, doEvictAfter);
   }
 
-  evictBefore(elements: Array<TimestampedValue<unknown>>): void {
+  evictBefore(elements: Array<TimestampedValue<unknown>>, _size?: number, _window?: W, _ctx?: EvictorContext): void {
     if (!this.doEvictAfter) this.evict(elements);
   }
 
-  evictAfter(elements: Array<TimestampedValue<unknown>>): void {
+  evictAfter(elements: Array<TimestampedValue<unknown>>, _size?: number, _window?: W, _ctx?: EvictorContext): void {
     if (this.doEvictAfter) this.evict(elements);
   }
 

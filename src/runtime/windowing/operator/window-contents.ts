@@ -91,7 +91,7 @@ export class AccumulatingContents<IN, ACC, V, OUT, K, W extends Window> implemen
 
   merge(target: string, sources: readonly string[]): void {
     const state = this.state;
-    const merge = this.agg.merge!;
+    const agg = this.agg;
     let merged: ACC | undefined;
     for (const source of sources) {
       if (source === target) continue;
@@ -99,12 +99,12 @@ export class AccumulatingContents<IN, ACC, V, OUT, K, W extends Window> implemen
       const acc = state.value();
       if (acc === undefined) continue;
       state.clear();
-      merged = merged === undefined ? acc : merge(merged, acc);
+      merged = merged === undefined ? acc : agg.merge!(merged, acc);
     }
     state.setCurrentNamespace(target);
     if (merged === undefined) return;
     const current = state.value();
-    state.update(current === undefined ? merged : merge(current, merged));
+    state.update(current === undefined ? merged : agg.merge!(current, merged));
   }
 }
 

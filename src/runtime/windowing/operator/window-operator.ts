@@ -6,7 +6,7 @@ import type { Operator, OperatorContext, Output } from "../../operator.js";
 import type { OutputTag } from "../../output-tag.js";
 import type { Timer, TimeDomain, TimerService } from "../../timers/timer-service.js";
 import type { Evictor, EvictorContext, MergingWindowAssigner, Trigger, Window, WindowAssigner, WindowAssignerContext } from "../api.js";
-import { isFire, isMergingAssigner, isPurge } from "../api.js";
+import { TriggerResult, isFire, isMergingAssigner, isPurge } from "../api.js";
 import { EventTimeTrigger } from "../triggers/event-time-trigger.js";
 import { ProcessingTimeTrigger } from "../triggers/processing-time-trigger.js";
 import type { InternalWindowFunction } from "./internal-window-function.js";
@@ -102,8 +102,12 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
     if (this.merging && spec.evictor === undefined && spec.aggregate !== undefined && typeof spec.aggregate.merge !== "function") {
       throw new JobError(`aggregate on merging windows (${spec.assigner}) needs an AggregateFunction with merge()`);
     }
+    // (a processing-time trigger on event-time windows fires again for elements after its timer: no fast path)
     const ctor = spec.trigger.constructor;
-    this.fast = this.merging ? NO_FAST_PATH : ctor === EventTimeTrigger ? EVENT_TIME_TRIGGER : ctor === ProcessingTimeTrigger ? PROCESSING_TIME_TRIGGER : NO_FAST_PATH;
+    if (this.merging) this.fast = NO_FAST_PATH;
+    else if (ctor === EventTimeTrigger) this.fast = EVENT_TIME_TRIGGER;
+    else if (ctor === ProcessingTimeTrigger && !this.eventTime) this.fast = PROCESSING_TIME_TRIGGER;
+    else this.fast = NO_FAST_PATH;
   }
 
   async open(ctx: OperatorContext<OUT>): Promise<void> {
@@ -176,6 +180,8 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
     const r = this.trigger.onElement(value, timestamp, window, tctx);
     if (isFire(r)) this.emit(window, ns);
     if (isPurge(r)) this.contents.clear();
+    // event time without lateness: an EventTimeTrigger that CONTINUEs just registered this very timer
+    if (this.fast === EVENT_TIME_TRIGGER && this.eventTime && this.lateness === 0 && r === TriggerResult.CONTINUE) return;
     this.registerCleanupTimer(window, ns);
   }
 
@@ -223,7 +229,12 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
     const r = domain === "event" ? this.trigger.onEventTime(time, window, tctx) : this.trigger.onProcessingTime(time, window, tctx);
     if (isFire(r)) this.emit(window, ns);
     if (isPurge(r)) contents.clear();
-    if ((domain === "event") === this.eventTime && time === this.cleanupTime(window.maxTimestamp())) this.clearAllState(window, ns, set);
+    const maxTs = window.maxTimestamp();
+    if ((domain === "event") === this.eventTime && time === this.cleanupTime(maxTs)) {
+      // the built-in triggers' clear deletes their timer at maxTs: this one, already gone
+      const ownTimer = time === maxTs && (domain === "event" ? this.fast === EVENT_TIME_TRIGGER : this.fast === PROCESSING_TIME_TRIGGER);
+      this.clearAllState(window, ns, set, !ownTimer);
+    }
     set?.persist();
   }
 
@@ -237,12 +248,14 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
   }
 
   /** Removes everything of a window: contents, trigger state and timers, the function's per-window state. */
-  private clearAllState(window: W, ns: string, set: MergingWindowSet<W> | undefined): void {
+  private clearAllState(window: W, ns: string, set: MergingWindowSet<W> | undefined, clearTrigger: boolean): void {
     this.contents.clear();
-    const tctx = this.tctx;
-    tctx.window = window;
-    tctx.ns = ns;
-    this.trigger.clear(window, tctx);
+    if (clearTrigger) {
+      const tctx = this.tctx;
+      tctx.window = window;
+      tctx.ns = ns;
+      this.trigger.clear(window, tctx);
+    }
     const clear = this.spec.windowFunction.clear;
     if (clear !== undefined) {
       this.pctx.w = window;
