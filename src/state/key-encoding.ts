@@ -147,7 +147,8 @@ function readKeyValue(r: ByteReader, end: number): unknown {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
         const name = r.utf8(r.varint());
-        out[name] = readNested(r);
+        // defineProperty: a "__proto__" key stays a property, never the prototype
+        Object.defineProperty(out, name, { value: readNested(r), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

@@ -20,8 +20,8 @@ type SnapshotEntry = [string, Uint8Array, string, Uint8Array];
  */
 export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   private readonly tables = new Map<string, HeapStateTable>();
-  /** Restored entries of states not registered yet, as bytes. */
-  private readonly pending = new Map<string, RestoredEntry[]>();
+  /** Restored entries of states not registered yet, as bytes, by state then key bytes and namespace. */
+  private readonly pending = new Map<string, Map<string, RestoredEntry>>();
 
   constructor(options: BackendOptions) {
     super(options);
@@ -33,8 +33,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const restored = this.pending.get(state.name);
     if (restored !== undefined) {
       this.pending.delete(state.name);
-      const now = this.clock();
-      for (const e of restored) table.putRestored(keyIdOfEncoded(e.keyBytes), e.namespace, state.codec.decode(e.value, now));
+      for (const e of restored.values()) table.putRestored(keyIdOfEncoded(e.keyBytes), e.namespace, state.codec.decode(e.value, this.restoredAt));
     }
     return table;
   }
@@ -46,14 +45,14 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       for (const id of table.def.keys()) ids.add(id);
       for (const id of table.nsd.keys()) ids.add(id);
     }
-    for (const e of this.pending.get(stateName) ?? []) ids.add(keyIdOfEncoded(e.keyBytes));
+    for (const e of this.pending.get(stateName)?.values() ?? []) ids.add(keyIdOfEncoded(e.keyBytes));
     return Array.from(ids, keyFromId);
   }
 
   size(): number {
     let n = 0;
     for (const t of this.tables.values()) n += t.count;
-    for (const entries of this.pending.values()) n += entries.length;
+    for (const entries of this.pending.values()) n += entries.size;
     return n;
   }
 
@@ -97,7 +96,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       }
     }
     for (const [name, entries] of this.pending) {
-      for (const e of entries) add(e.keyGroup, [name, e.keyBytes, e.namespace, e.value]);
+      for (const e of entries.values()) add(e.keyGroup, [name, e.keyBytes, e.namespace, e.value]);
     }
     return { version: 1, maxParallelism: this.maxParallelism, keyGroups };
   }
@@ -107,14 +106,14 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const entries = [...this.entriesInRange(snapshots)];
     for (const t of this.tables.values()) t.clearAll();
     this.pending.clear();
-    const now = this.clock();
+    this.restoredAt = this.clock();
     for (const e of entries) {
       const t = this.tables.get(e.stateName);
-      if (t !== undefined) t.putRestored(keyIdOfEncoded(e.keyBytes), e.namespace, t.state.codec.decode(e.value, now));
+      if (t !== undefined) t.putRestored(keyIdOfEncoded(e.keyBytes), e.namespace, t.state.codec.decode(e.value, this.restoredAt));
       else {
-        let list = this.pending.get(e.stateName);
-        if (list === undefined) this.pending.set(e.stateName, (list = []));
-        list.push(e);
+        let entries = this.pending.get(e.stateName);
+        if (entries === undefined) this.pending.set(e.stateName, (entries = new Map()));
+        entries.set(`${e.keyBytes.length}:${Buffer.from(e.keyBytes.buffer, e.keyBytes.byteOffset, e.keyBytes.length).toString("latin1")}${e.namespace}`, e);
       }
     }
   }

@@ -39,7 +39,13 @@ export class HeapStateTable implements StateTable {
     if (ns === "") {
       const before = this.def.size;
       this.def.set(id, stored);
-      if (this.def.size !== before) this.created(() => this.def.delete(id));
+      if (this.def.size !== before) {
+        if (!this.backend.currentKeyInRange()) {
+          this.def.delete(id);
+          this.backend.checkCurrentKeyInRange();
+        }
+        this.count++;
+      }
       return;
     }
     let m = this.nsd.get(id);
@@ -147,16 +153,5 @@ export class HeapStateTable implements StateTable {
       }
     }
     if (m.size === 0) this.nsd.delete(id);
-  }
-
-  /** Counts a new entry, after checking its key belongs here (undoing the insert if not). */
-  private created(undo: () => void): void {
-    try {
-      this.backend.checkCurrentKeyInRange();
-    } catch (e) {
-      undo();
-      throw e;
-    }
-    this.count++;
   }
 }

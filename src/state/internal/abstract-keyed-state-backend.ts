@@ -46,6 +46,11 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   private currentKeyGroup = -1;
   protected readonly states = new Map<string, StateEntry>();
   protected closed = false;
+  /**
+   * When the last restore ran (the backend's creation before any): the timestamp given to
+   * restored entries that carry none but whose state has a TTL, on both backends alike.
+   */
+  restoredAt: number;
 
   constructor(options: BackendOptions) {
     checkMaxParallelism(options.maxParallelism);
@@ -53,6 +58,7 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     this.maxParallelism = options.maxParallelism;
     this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
     this.clock = options.clock ?? Date.now;
+    this.restoredAt = this.clock();
   }
 
   setCurrentKey(key: StateKey): void {
@@ -71,6 +77,11 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   getCurrentKeyGroup(): number {
     if (this.currentKeyGroup < 0) this.currentKeyGroup = keyGroupFor(this.getCurrentKey(), this.maxParallelism);
     return this.currentKeyGroup;
+  }
+
+  /** Whether the current key belongs to this backend's key groups. */
+  currentKeyInRange(): boolean {
+    return rangeContains(this.keyGroupRange, this.getCurrentKeyGroup());
   }
 
   /** Throws `StateError` unless the current key belongs to this backend's key groups (checked when a key gets its first entry). */
@@ -172,6 +183,7 @@ export function checkSnapshot(s: KeyedStateSnapshot, maxParallelism: number): vo
   }
 }
 
+/** The error for state used before `setCurrentKey`. */
 export function noCurrentKey(): StateError {
   return new StateError("no current key: call setCurrentKey before using keyed state", { code: "STATE_NO_KEY" });
 }

@@ -1,3 +1,4 @@
+import { deserialize, serialize } from "node:v8";
 import { StateError } from "../../errors.js";
 import type { StateDescriptor, TypeSerializer } from "../api.js";
 import { v8Serializer } from "../v8-serializer.js";
@@ -7,15 +8,22 @@ import type { StoredShape, TtlValue } from "./ttl.js";
 
 /** Header flag: the entry carries last-access timestamps. */
 const FLAG_TTL = 0x01;
+/** Header flag: a list or map as one `v8.serialize` of its stored form (default serialisers). */
+const FLAG_WHOLE = 0x02;
 
 /**
  * The bytes of one (state, key, namespace) entry, the same in snapshots and in LevelDB, so either
  * backend restores the other's snapshots and LevelDB snapshots move bytes without decoding them:
  *
- * - byte 0: flags (bit 0: timestamps present);
- * - value, reducing, aggregating: [ts: f64] then the serializer's bytes;
- * - list: varint count, then per element [ts: f64] varint length, bytes;
- * - map: varint count, then per entry [ts: f64] varint key length, key bytes, varint value length, value bytes.
+ * - byte 0: flags (bit 0: timestamps present; bit 1: whole-value layout);
+ * - value, reducing, aggregating: [ts: f64 BE] then the serializer's bytes;
+ * - list, map with the default serialisers (bit 1): `v8.serialize` of the stored form, one call
+ *   for the whole list or map (17x faster than one per element): an array of values, or of
+ *   `{ v, ts }`; a `Map` from user-key id (see `keyIdOf`: the key itself for strings and numbers,
+ *   else U+0000 and the latin1 of its canonical encoding) to values, or to `{ v, ts }`;
+ * - list with a custom serializer: varint count, then per element [ts: f64] varint length, bytes;
+ * - map with a custom serializer: varint count, then per entry [ts: f64] varint key length, key
+ *   bytes, varint value length, value bytes.
  *
  * Timestamps follow the descriptor, not the bytes: entries written without a TTL get `now` when
  * the descriptor has one, and lose theirs when it has none.
@@ -24,7 +32,7 @@ export class StateCodec {
   readonly shape: StoredShape;
   private readonly serializer: TypeSerializer<unknown>;
   private readonly keySerializer: TypeSerializer<unknown>;
-
+  private readonly whole: boolean;
   private readonly stateName: string;
 
   constructor(descriptor: StateDescriptor, private readonly withTtl: boolean) {
@@ -37,6 +45,7 @@ export class StateCodec {
       this.keySerializer = v8Serializer;
       this.serializer = descriptor.serializer ?? v8Serializer;
     }
+    this.whole = this.shape !== "single" && this.serializer === v8Serializer && this.keySerializer === v8Serializer;
   }
 
   /** The bytes of a stored value (see the class comment); throws `StateError` if a value cannot be serialised. */
@@ -49,19 +58,32 @@ export class StateCodec {
     }
   }
 
+  /** The stored value these bytes encode; `now` stamps entries that carry no timestamp when the state has a TTL. */
+  decode(bytes: Uint8Array, now: number): unknown {
+    try {
+      return this.decodeUnchecked(bytes, now);
+    } catch (cause) {
+      if (cause instanceof StateError) throw cause;
+      throw new StateError(`state "${this.stateName}": cannot deserialise a state entry: ${String(cause)}`, { code: "STATE_SERIALIZATION", cause });
+    }
+  }
+
   private encodeUnchecked(stored: unknown): Uint8Array {
-    const w = new ByteWriter(64);
     const ttl = this.withTtl;
-    w.u8(ttl ? FLAG_TTL : 0);
+    const flags = ttl ? FLAG_TTL : 0;
+    if (this.shape === "single" || this.whole) {
+      const body = this.whole ? serialize(stored) : this.serializer.serialize(ttl ? (stored as TtlValue).v : stored);
+      const head = this.whole || !ttl ? 1 : 9;
+      const out = new Uint8Array(head + body.length);
+      out[0] = flags | (this.whole ? FLAG_WHOLE : 0);
+      if (head === 9) new DataView(out.buffer).setFloat64(1, (stored as TtlValue).ts);
+      out.set(body, head);
+      return out;
+    }
+    const w = new ByteWriter(256);
+    w.u8(flags);
     const ser = this.serializer;
-    if (this.shape === "single") {
-      if (ttl) {
-        w.f64((stored as TtlValue).ts);
-        w.bytes(ser.serialize((stored as TtlValue).v));
-      } else {
-        w.bytes(ser.serialize(stored));
-      }
-    } else if (this.shape === "list") {
+    if (this.shape === "list") {
       const list = stored as unknown[];
       w.varint(list.length);
       for (const e of list) {
@@ -80,19 +102,11 @@ export class StateCodec {
     return w.finish();
   }
 
-  /** The stored value these bytes encode; `now` stamps entries that carry no timestamp. */
-  decode(bytes: Uint8Array, now: number): unknown {
-    try {
-      return this.decodeUnchecked(bytes, now);
-    } catch (cause) {
-      if (cause instanceof StateError) throw cause;
-      throw new StateError(`state "${this.stateName}": cannot deserialise a state entry: ${String(cause)}`, { code: "STATE_SERIALIZATION", cause });
-    }
-  }
-
   private decodeUnchecked(bytes: Uint8Array, now: number): unknown {
     const r = new ByteReader(bytes);
-    const has = (r.u8() & FLAG_TTL) !== 0;
+    const flags = r.u8();
+    const has = (flags & FLAG_TTL) !== 0;
+    if ((flags & FLAG_WHOLE) !== 0) return this.retime(deserialize(r.bytes(r.remaining)), has, now);
     const want = this.withTtl;
     const ser = this.serializer;
     const wrap = (v: unknown, ts: number): unknown => (want ? { v, ts: has ? ts : now } : v);
@@ -116,6 +130,21 @@ export class StateCodec {
       const key = this.keySerializer.deserialize(r.lengthPrefixed());
       map.set(keyIdOf(key), wrap(ser.deserialize(r.lengthPrefixed()), ts));
     }
+    return map;
+  }
+
+  /** A whole-layout list or map, its elements wrapped or unwrapped as the descriptor's TTL wants. */
+  private retime(stored: unknown, has: boolean, now: number): unknown {
+    if (this.shape === "list" ? !Array.isArray(stored) : !(stored instanceof Map)) {
+      throw new StateError(`state "${this.stateName}": stored entry is not ${this.shape === "list" ? "a list" : "a map"} (was the state's kind changed?)`, {
+        code: "STATE_SERIALIZATION",
+      });
+    }
+    if (has === this.withTtl) return stored;
+    const convert = has ? (e: unknown) => (e as TtlValue).v : (v: unknown) => ({ v, ts: now });
+    if (Array.isArray(stored)) return stored.map(convert);
+    const map = stored as Map<KeyId, unknown>;
+    for (const [id, e] of map) map.set(id, convert(e));
     return map;
   }
 }

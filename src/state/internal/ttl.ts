@@ -21,6 +21,7 @@ export interface TtlSettings {
 /** Entries examined by the incremental background sweep per state access (Flink's default is 5). */
 export const SWEEP_PER_ACCESS = 2;
 
+/** A descriptor's TTL resolved against the backend's clock (undefined: no TTL). */
 export function ttlSettings(config: StateTtlConfig | undefined, clock: () => number): TtlSettings | undefined {
   if (config === undefined) return undefined;
   return {
@@ -45,6 +46,7 @@ export const Purged = {
   /** Nothing unexpired is left: remove the entry. */
   Empty: 2,
 } as const;
+/** One of `Purged`'s values. */
 export type Purged = (typeof Purged)[keyof typeof Purged];
 
 /** A state kind's shape for the TTL sweep. */

@@ -30,7 +30,7 @@ export function dbKey(keyGroup: number, stateId: number, keyBytes: Uint8Array, n
   return out;
 }
 
-/** The parts of a LevelDB key written by `dbKey`; `keyBytes` is a copy. */
+/** A LevelDB key taken apart; `keyBytes` is a copy. */
 export interface ParsedDbKey {
   keyGroup: number;
   stateId: number;
@@ -38,6 +38,7 @@ export interface ParsedDbKey {
   namespace: string;
 }
 
+/** The parts of a LevelDB key written by `dbKey`; throws `StateError` (`STATE_CORRUPT`) on a malformed one. */
 export function parseDbKey(key: Uint8Array): ParsedDbKey {
   if (key.length < 5) throw new StateError("corrupt LevelDB state key (too short)", { code: "STATE_CORRUPT" });
   const keyGroup = (key[0] << 8) | key[1];

@@ -2,7 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { ClassicLevel } from "classic-level";
 import { StateError } from "../../errors.js";
 import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, StateKey } from "../api.js";
-import { keyGroupForEncoded } from "../key-group.js";
+import { checkKeyGroupRange, checkMaxParallelism, keyGroupForEncoded } from "../key-group.js";
 import { AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
 import { encodedKeyOfId, keyFromId, keyIdOfEncoded, type KeyId } from "../internal/key-id.js";
 import type { RegisteredState } from "../internal/registered-state.js";
@@ -10,17 +10,21 @@ import { purge, Purged } from "../internal/ttl.js";
 import { dbKey, keyGroupBounds, parseDbKey } from "./db-key.js";
 import { LevelDbStateTable, type Slot, type SlotCache } from "./leveldb-state-table.js";
 import { StateMeta } from "./state-meta.js";
+import { WriteBack } from "./write-back.js";
 
 /** Tuning of the LevelDB backend's write-back cache. */
 export interface LevelDbCacheOptions {
   /** Entries (state, key, namespace) kept deserialised in memory; default 100,000. */
   cacheEntries?: number;
-  /** Dirty entries that start an asynchronous flush (one `db.batch`); default 5,000. */
+  /**
+   * Dirty entries that start an asynchronous flush (one `db.batch`); default half of
+   * `cacheEntries`. Flushing late lets repeated writes to a hot entry coalesce into one
+   * serialisation (see docs/state.md for the measurements).
+   */
   flushThreshold?: number;
 }
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
-type BatchOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
 const READ_BATCH = 1024;
 const WRITE_BATCH = 4096;
@@ -32,8 +36,9 @@ const WRITE_BATCH = 4096;
  * synchronous and classic-level iterates only asynchronously). In front of LevelDB is a bounded
  * write-back cache of deserialised values (`LevelDbStateTable`): a hit costs what a heap access
  * costs; a miss is a synchronous `getSync` and a deserialisation; writes mark entries dirty, and
- * when `flushThreshold` are dirty they are serialised at once and written by one asynchronous
- * `db.batch`, during which they stay cached (so reads never see LevelDB behind the cache).
+ * once `flushThreshold` are dirty, the next turn of the event loop serialises them all and writes
+ * them with one asynchronous `db.batch`, during which they stay cached (so reads never see
+ * LevelDB behind the cache).
  * Flushes run one at a time, in order. Eviction is CLOCK-like: an eviction pass drops the clean
  * entries not touched since the previous pass.
  *
@@ -41,32 +46,35 @@ const WRITE_BATCH = 4096;
  * `snapshot()` (checkpoints), as in Flink. No state access may run while `restore()` runs.
  */
 export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implements SlotCache {
+  /** The eviction epoch: a slot touched since the last eviction pass carries the current one. */
   epoch = 1;
   private readonly metas = new Map<string, StateMeta>();
   private readonly metaById: StateMeta[] = [];
   private readonly tables = new Map<string, LevelDbStateTable>();
   private readonly cacheEntries: number;
-  private readonly flushThreshold: number;
-  private dirty: Slot[] = [];
+  private readonly writes: WriteBack;
   private cached = 0;
   private evictAt: number;
-  private seq = 0;
-  private flushedSeq = 0;
-  private inFlight = false;
-  private tail: Promise<unknown> = Promise.resolve();
-  private failure: unknown = undefined;
   private encodedId: KeyId | undefined = undefined;
   private encoded: Uint8Array | undefined = undefined;
 
   private constructor(options: BackendOptions & LevelDbCacheOptions, private readonly db: Db) {
     super(options);
-    this.cacheEntries = positiveInt(options.cacheEntries ?? 100_000, "cacheEntries");
-    this.flushThreshold = positiveInt(options.flushThreshold ?? 5_000, "flushThreshold");
+    this.cacheEntries = options.cacheEntries ?? 100_000;
+    const flushThreshold = options.flushThreshold ?? Math.max(1, this.cacheEntries >>> 1);
     this.evictAt = this.cacheEntries;
+    this.writes = new WriteBack(db, flushThreshold, (s) => {
+      const bytes = encodedKeyOfId(s.id);
+      return dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
+    });
   }
 
   /** Opens a backend on a fresh store at `path` (anything there is deleted first). */
   static async open(options: BackendOptions & LevelDbCacheOptions & { path: string }): Promise<LevelDbKeyedStateBackend> {
+    if (options.cacheEntries !== undefined) positiveInt(options.cacheEntries, "cacheEntries");
+    if (options.flushThreshold !== undefined) positiveInt(options.flushThreshold, "flushThreshold");
+    checkMaxParallelism(options.maxParallelism);
+    checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
     await rm(options.path, { recursive: true, force: true });
     await mkdir(options.path, { recursive: true });
     const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(options.path, { keyEncoding: "view", valueEncoding: "view" });
@@ -104,29 +112,22 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     return this.get(dbKey(this.getCurrentKeyGroup(), stateId, this.encoded, ns));
   }
 
-  read(stateId: number, id: KeyId, ns: string): Uint8Array | undefined {
-    const bytes = encodedKeyOfId(id);
-    return this.get(dbKey(keyGroupForEncoded(bytes, this.maxParallelism), stateId, bytes, ns));
-  }
-
   markDirty(slot: Slot): void {
-    if (this.failure !== undefined) throw this.failed();
-    slot.dirty = true;
-    this.dirty.push(slot);
-    if (this.dirty.length >= this.flushThreshold && !this.inFlight) this.writeDirty().catch(() => undefined);
+    this.writes.markDirty(slot);
   }
 
   slotAdded(): void {
     if (++this.cached >= this.evictAt) this.evict();
   }
 
-  now(): number {
-    return this.clock();
+  /** The timestamp for stored entries without one (see `restoredAt`). */
+  stampOfUntimed(): number {
+    return this.restoredAt;
   }
 
   async flush(): Promise<void> {
     this.checkOpen();
-    await this.writeDirty();
+    await this.writes.flush();
   }
 
   async snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot> {
@@ -134,7 +135,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     const bounds = keyGroupBounds(this.snapshotRange(range));
     // the iterator is created in the same link of the write chain as the last dirty entries are
     // written, so it sees exactly the state as of this call
-    const it = await this.writeDirty(() => this.db.iterator(bounds));
+    const it = await this.writes.flush(() => this.db.iterator(bounds));
     const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
     try {
       for (let rows = await it.nextv(READ_BATCH); rows.length > 0; rows = await it.nextv(READ_BATCH)) {
@@ -154,11 +155,12 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void> {
     this.checkOpen();
     const entries = [...this.entriesInRange(snapshots)];
+    this.restoredAt = this.clock();
     for (const t of this.tables.values()) t.clearCache();
     for (const m of this.metaById) m.reset();
-    this.dirty = [];
+    this.writes.dirty = [];
     this.cached = 0;
-    await this.enqueue(async () => {
+    await this.writes.enqueue(async () => {
       await this.db.clear();
       const seen = new Set<string>();
       let batch = this.db.batch();
@@ -205,7 +207,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
           if (bytes === undefined) continue;
           const ttl = t.state.ttl!;
           const now = ttl.clock();
-          const stored = t.state.codec.decode(bytes, now);
+          const stored = t.state.codec.decode(bytes, this.restoredAt);
           const r = purge(t.state.codec.shape, stored, ttl.ttlMs, now);
           if (r === Purged.Unchanged) continue;
           t.adoptPurged(id, p.namespace, r === Purged.Empty ? undefined : stored);
@@ -221,10 +223,11 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.writeDirty();
+      await this.writes.flush();
     } finally {
       this.closed = true;
-      await this.tail;
+      this.writes.closed = true;
+      await this.writes.settled();
       await this.db.close();
     }
   }
@@ -248,62 +251,10 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     return meta;
   }
 
-  /**
-   * Serialises every dirty entry now and queues one batch writing them after the writes already
-   * queued; `then` runs in the same link of the chain, right after the batch. Until the batch
-   * is written the entries stay pinned in the cache.
-   */
-  private writeDirty<T = void>(then?: () => T): Promise<T> {
-    if (this.failure !== undefined) return Promise.reject(this.failed());
-    const seq = ++this.seq;
-    const ops: BatchOp[] = [];
-    for (const s of this.dirty) {
-      s.dirty = false;
-      s.pin = seq;
-      const bytes = encodedKeyOfId(s.id);
-      const key = dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
-      if (s.v === undefined) ops.push({ type: "del", key });
-      else {
-        try {
-          ops.push({ type: "put", key, value: s.table.state.codec.encode(s.v) });
-        } catch (cause) {
-          this.failure ??= cause;
-          this.dirty = [];
-          return Promise.reject(cause);
-        }
-      }
-    }
-    this.dirty = [];
-    this.inFlight = true;
-    return this.enqueue(async () => {
-      try {
-        if (ops.length > 0) await this.db.batch(ops);
-      } catch (cause) {
-        this.failure ??= cause;
-        throw this.failed();
-      } finally {
-        if (seq === this.seq) this.inFlight = false;
-      }
-      this.flushedSeq = seq;
-      const result = then?.() as T;
-      if (this.dirty.length >= this.flushThreshold && !this.inFlight && !this.closed) this.writeDirty().catch(() => undefined);
-      return result;
-    });
-  }
-
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const p = this.tail.then(work);
-    this.tail = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    return p;
-  }
-
   /** Drops the clean, unpinned entries not touched since the previous pass (CLOCK-like). */
   private evict(): void {
     const epoch = this.epoch;
-    const flushed = this.flushedSeq;
+    const flushed = this.writes.flushedSeq;
     for (const t of this.tables.values()) {
       for (const s of t.def.values()) {
         if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
@@ -323,13 +274,6 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     }
     this.epoch++;
     this.evictAt = Math.max(this.cacheEntries, this.cached + (this.cacheEntries >>> 2) + 1);
-  }
-
-  private failed(): StateError {
-    return new StateError(`LevelDB write failed; the backend must be restored from a snapshot: ${String(this.failure)}`, {
-      code: "STATE_IO",
-      cause: this.failure,
-    });
   }
 }
 

@@ -26,14 +26,12 @@ export interface SlotCache {
   readonly epoch: number;
   /** The stored bytes of the current key's entry in `ns` (`getSync`), or undefined. */
   readCurrent(stateId: number, ns: string): Uint8Array | undefined;
-  /** The stored bytes of any key's entry (`getSync`), or undefined. */
-  read(stateId: number, id: KeyId, ns: string): Uint8Array | undefined;
   markDirty(slot: Slot): void;
   /** Called after a slot is added to a table (may evict others, never the new one). */
   slotAdded(): void;
   checkCurrentKeyInRange(): void;
-  /** The backend's clock (ms). */
-  now(): number;
+  /** The timestamp given to restored entries that carry none (the restore's time). */
+  stampOfUntimed(): number;
 }
 
 /**
@@ -177,7 +175,7 @@ export class LevelDbStateTable implements StateTable {
   }
 
   private load(id: KeyId, ns: string, bytes: Uint8Array | undefined): Slot {
-    const v = bytes === undefined ? undefined : this.state.codec.decode(bytes, this.cache.now());
+    const v = bytes === undefined ? undefined : this.state.codec.decode(bytes, this.cache.stampOfUntimed());
     return this.insert(new Slot(this, id, ns, v, this.cache.epoch));
   }
 

@@ -5,6 +5,7 @@ import { expired, SWEEP_PER_ACCESS, type TtlSettings, type TtlValue } from "../t
 
 /** Returned by the TTL read helpers for "nothing visible". */
 export const ABSENT: unique symbol = Symbol("absent");
+/** The type of `ABSENT`. */
 export type Absent = typeof ABSENT;
 
 /**
