@@ -43,7 +43,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const table = this.tables.get(stateName);
     if (table !== undefined) {
       for (const id of table.def.keys()) ids.add(id);
-      for (const id of table.nsd.keys()) ids.add(id);
+      for (const m of table.nsd.values()) for (const id of m.keys()) ids.add(id);
     }
     for (const e of this.pending.get(stateName)?.values() ?? []) ids.add(keyIdOfEncoded(e.keyBytes));
     return Array.from(ids, keyFromId);
@@ -89,10 +89,11 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
         const k = keyOf(id);
         if (rangeContains(r, k.keyGroup)) add(k.keyGroup, [name, k.bytes, "", codec.encode(v)]);
       }
-      for (const [id, m] of t.nsd) {
-        const k = keyOf(id);
-        if (!rangeContains(r, k.keyGroup)) continue;
-        for (const [ns, v] of m) add(k.keyGroup, [name, k.bytes, ns, codec.encode(v)]);
+      for (const [ns, m] of t.nsd) {
+        for (const [id, v] of m) {
+          const k = keyOf(id);
+          if (rangeContains(r, k.keyGroup)) add(k.keyGroup, [name, k.bytes, ns, codec.encode(v)]);
+        }
       }
     }
     for (const [name, entries] of this.pending) {

@@ -6,19 +6,24 @@ import { noCurrentKey, type AbstractKeyedStateBackend } from "../internal/abstra
 
 /**
  * One state's entries on the heap: the default namespace ("") in a `Map` from key id to stored
- * value (one lookup per access), other namespaces in a `Map` from key id to a `Map` from namespace
- * to stored value. Values are kept as objects, by reference; nothing is serialised until a
- * snapshot.
+ * value (one lookup per access), other namespaces in a `Map` from namespace to a `Map` from key id
+ * to stored value. Namespace-major, because a namespace (a window) is shared by many keys and is
+ * short-lived: one map per window, filled by every key and dropped when the window is cleaned up,
+ * rather than a small map per (key, window) pair (measured: half the CPU of windowed aggregation).
+ * Values are kept as objects, by reference; nothing is serialised until a snapshot.
  */
 export class HeapStateTable implements StateTable {
   /** Default-namespace entries. */
   readonly def = new Map<KeyId, unknown>();
-  /** Entries of other namespaces, per key. */
-  readonly nsd = new Map<KeyId, Map<string, unknown>>();
+  /** Entries of other namespaces: namespace -> key id -> stored value. */
+  readonly nsd = new Map<string, Map<KeyId, unknown>>();
+  /** The last namespace map touched (windows hit the same one over and over). */
+  private lastNs: string | undefined;
+  private lastMap: Map<KeyId, unknown> | undefined;
   /** Number of (key, namespace) entries. */
   count = 0;
   private sweepDef: Iterator<[KeyId, unknown]> | undefined;
-  private sweepNsd: Iterator<[KeyId, Map<string, unknown>]> | undefined;
+  private sweepNsd: Iterator<[string, Map<KeyId, unknown>]> | undefined;
 
   constructor(
     private readonly backend: AbstractKeyedStateBackend,
@@ -29,8 +34,18 @@ export class HeapStateTable implements StateTable {
     const id = this.backend.keyId;
     if (id === undefined) throw noCurrentKey();
     if (ns === "") return this.def.get(id);
-    const m = this.nsd.get(id);
-    return m === undefined ? undefined : m.get(ns);
+    const m = this.nsMap(ns);
+    return m === undefined ? undefined : m.get(id);
+  }
+
+  private nsMap(ns: string): Map<KeyId, unknown> | undefined {
+    if (ns === this.lastNs) return this.lastMap;
+    const m = this.nsd.get(ns);
+    if (m !== undefined) {
+      this.lastNs = ns;
+      this.lastMap = m;
+    }
+    return m;
   }
 
   set(ns: string, stored: unknown): void {
@@ -48,15 +63,22 @@ export class HeapStateTable implements StateTable {
       }
       return;
     }
-    let m = this.nsd.get(id);
+    let m = this.nsMap(ns);
     if (m === undefined) {
-      this.backend.checkCurrentKeyInRange();
       m = new Map();
-      this.nsd.set(id, m);
+      this.nsd.set(ns, m);
+      this.lastNs = ns;
+      this.lastMap = m;
     }
     const before = m.size;
-    m.set(ns, stored);
-    if (m.size !== before) this.count++;
+    m.set(id, stored);
+    if (m.size !== before) {
+      if (!this.backend.currentKeyInRange()) {
+        m.delete(id);
+        this.backend.checkCurrentKeyInRange();
+      }
+      this.count++;
+    }
   }
 
   delete(ns: string): void {
@@ -66,10 +88,18 @@ export class HeapStateTable implements StateTable {
       if (this.def.delete(id)) this.count--;
       return;
     }
-    const m = this.nsd.get(id);
-    if (m !== undefined && m.delete(ns)) {
+    const m = this.nsMap(ns);
+    if (m !== undefined && m.delete(id)) {
       this.count--;
-      if (m.size === 0) this.nsd.delete(id);
+      if (m.size === 0) this.dropNamespace(ns);
+    }
+  }
+
+  private dropNamespace(ns: string): void {
+    this.nsd.delete(ns);
+    if (this.lastNs === ns) {
+      this.lastNs = undefined;
+      this.lastMap = undefined;
     }
   }
 
@@ -81,16 +111,18 @@ export class HeapStateTable implements StateTable {
       this.count += this.def.size - before;
       return;
     }
-    let m = this.nsd.get(id);
-    if (m === undefined) this.nsd.set(id, (m = new Map()));
+    let m = this.nsd.get(ns);
+    if (m === undefined) this.nsd.set(ns, (m = new Map()));
     const before = m.size;
-    m.set(ns, stored);
+    m.set(id, stored);
     this.count += m.size - before;
   }
 
   clearAll(): void {
     this.def.clear();
     this.nsd.clear();
+    this.lastNs = undefined;
+    this.lastMap = undefined;
     this.count = 0;
     this.sweepDef = undefined;
     this.sweepNsd = undefined;
@@ -139,19 +171,19 @@ export class HeapStateTable implements StateTable {
         this.count--;
       }
     }
-    for (const [id, m] of this.nsd) this.purgeNamespaces(id, m, now);
+    for (const [ns, m] of this.nsd) this.purgeNamespaces(ns, m, now);
     return before - this.count;
   }
 
-  private purgeNamespaces(id: KeyId, m: Map<string, unknown>, now: number): void {
+  private purgeNamespaces(ns: string, m: Map<KeyId, unknown>, now: number): void {
     const ttl = this.state.ttl!;
     const shape = this.state.codec.shape;
-    for (const [ns, v] of m) {
+    for (const [id, v] of m) {
       if (purge(shape, v, ttl.ttlMs, now) === Purged.Empty) {
-        m.delete(ns);
+        m.delete(id);
         this.count--;
       }
     }
-    if (m.size === 0) this.nsd.delete(id);
+    if (m.size === 0) this.dropNamespace(ns);
   }
 }

@@ -81,6 +81,7 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
 
   /** Whether the current key belongs to this backend's key groups. */
   currentKeyInRange(): boolean {
+    if (this.keyGroupRange.start === 0 && this.keyGroupRange.end === this.maxParallelism - 1) return true;
     return rangeContains(this.keyGroupRange, this.getCurrentKeyGroup());
   }
 
