@@ -7,20 +7,69 @@ export interface Timer {
   readonly timestamp: number;
 }
 
-type Bucket = Map<unknown, Timer>;
+/** No timer has this identity (a non-keyed timer's identity is `undefined`). */
+const ABSENT = Symbol("absent");
 
-/** Identity of a (key, namespace) pair inside one timestamp's bucket, without allocating for the common case. */
-function timerId(key: StateKey | undefined, namespace: string): unknown {
-  const k = typeof key === "object" && key !== null ? JSON.stringify(key) : key;
-  if (namespace === "") return k;
+/** A key as a `Map` key: numbers and strings as they are, other keys as JSON. */
+function keyId(key: StateKey | undefined): unknown {
+  return typeof key === "object" && key !== null ? JSON.stringify(key) : key;
+}
+
+/** Identity of a (key, namespace) pair among timers of several namespaces. */
+function compositeId(key: StateKey | undefined, namespace: string): string {
+  const k = keyId(key);
   return (typeof k === "string" ? "$" : "#") + String(k) + "\u0000" + namespace;
+}
+
+/**
+ * The timers of one timestamp, in registration order, by identity of (key, namespace). While every
+ * timer of the bucket has the same namespace (the usual case: all keys' timers for one window end)
+ * the identity is the key alone, a number or string used as it is; the first timer of another
+ * namespace turns the bucket to composite identities, re-keying it in order.
+ */
+class Bucket {
+  readonly timers = new Map<unknown, Timer>();
+  /** The namespace of every timer here, or undefined once namespaces are mixed. */
+  private namespace: string | undefined;
+
+  constructor(namespace: string) {
+    this.namespace = namespace;
+  }
+
+  /** The identity of (key, namespace) in this bucket, switching to composite identities when needed. */
+  idFor(key: StateKey | undefined, namespace: string): unknown {
+    const ns = this.namespace;
+    if (ns === namespace) return keyId(key);
+    if (this.timers.size === 0) {
+      // empty (its timers were deleted): it takes the namespace of its next timer
+      this.namespace = namespace;
+      return keyId(key);
+    }
+    if (ns !== undefined) {
+      // a second namespace: re-key every timer by (key, namespace), keeping the order
+      const timers = [...this.timers.values()];
+      this.timers.clear();
+      for (const t of timers) this.timers.set(compositeId(t.key, t.namespace), t);
+      this.namespace = undefined;
+    }
+    return compositeId(key, namespace);
+  }
+
+  /** The identity of (key, namespace) here, or `ABSENT` when no such timer can be here (the bucket does not change). */
+  lookupId(key: StateKey | undefined, namespace: string): unknown {
+    const ns = this.namespace;
+    if (ns === undefined) return compositeId(key, namespace);
+    return ns === namespace ? keyId(key) : ABSENT;
+  }
 }
 
 /**
  * Timers of one time domain, deduplicated per (key, namespace, timestamp) as Flink's
  * `InternalTimerService`. Timers are grouped in one bucket per distinct timestamp and the
  * timestamps kept in a binary min-heap, so the many keys that share a window end cost one heap
- * entry. Timers of one timestamp fire in registration order.
+ * entry. Timers of one timestamp fire in registration order. Within a timestamp, timers are
+ * found by key alone while they share one namespace (see `Bucket`), so that registering the
+ * timers of a window for many keys builds no string per timer.
  */
 export class TimerQueue {
   private readonly heap: number[] = [];
@@ -36,25 +85,33 @@ export class TimerQueue {
   add(key: StateKey | undefined, namespace: string, timestamp: number): void {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
-      bucket = new Map();
+      bucket = new Bucket(namespace);
       this.buckets.set(timestamp, bucket);
       this.push(timestamp);
     }
-    const id = timerId(key, namespace);
-    if (bucket.has(id)) return;
-    if (timestamp === this.firingTs && this.firingBucket?.has(id)) return;
-    bucket.set(id, { key, namespace, timestamp });
+    const id = bucket.idFor(key, namespace);
+    if (bucket.timers.has(id)) return;
+    if (timestamp === this.firingTs) {
+      const firingId = this.firingBucket!.lookupId(key, namespace);
+      if (firingId !== ABSENT && this.firingBucket!.timers.has(firingId)) return;
+    }
+    bucket.timers.set(id, { key, namespace, timestamp });
     this.count++;
   }
 
   delete(key: StateKey | undefined, namespace: string, timestamp: number): void {
-    const id = timerId(key, namespace);
     const bucket = this.buckets.get(timestamp);
-    if (bucket !== undefined && bucket.delete(id)) {
-      this.count--;
-      return;
+    if (bucket !== undefined) {
+      const id = bucket.lookupId(key, namespace);
+      if (id !== ABSENT && bucket.timers.delete(id)) {
+        this.count--;
+        return;
+      }
     }
-    if (timestamp === this.firingTs && this.firingBucket!.delete(id)) this.count--;
+    if (timestamp === this.firingTs) {
+      const id = this.firingBucket!.lookupId(key, namespace);
+      if (id !== ABSENT && this.firingBucket!.timers.delete(id)) this.count--;
+    }
   }
 
   /** The earliest timestamp with a timer, or +Infinity. */
@@ -62,7 +119,7 @@ export class TimerQueue {
     while (this.heap.length > 0) {
       const ts = this.heap[0];
       const bucket = this.buckets.get(ts);
-      if (bucket !== undefined && bucket.size > 0) return ts;
+      if (bucket !== undefined && bucket.timers.size > 0) return ts;
       if (bucket !== undefined) this.buckets.delete(ts);
       this.pop();
     }
@@ -83,8 +140,9 @@ export class TimerQueue {
       this.firingTs = ts;
       this.firingBucket = bucket;
       try {
-        for (const [id, timer] of bucket) {
-          bucket.delete(id);
+        const timers = bucket.timers;
+        for (const [id, timer] of timers) {
+          timers.delete(id);
           this.count--;
           fire(timer);
         }
@@ -98,14 +156,14 @@ export class TimerQueue {
   /** Every timer, for snapshots. */
   all(): Timer[] {
     const out: Timer[] = [];
-    for (const bucket of this.buckets.values()) for (const t of bucket.values()) out.push(t);
+    for (const bucket of this.buckets.values()) for (const t of bucket.timers.values()) out.push(t);
     return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   /** Timers of one key (any namespace). */
   forKey(key: StateKey | undefined): Timer[] {
-    const id = timerId(key, "");
-    return this.all().filter((t) => timerId(t.key, "") === id);
+    const id = keyId(key);
+    return this.all().filter((t) => keyId(t.key) === id);
   }
 
   clear(): void {
