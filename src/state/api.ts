@@ -120,6 +120,11 @@ export interface AggregatingState<IN, OUT> extends State {
 /** The runtime's view of a state handle: it can move between namespaces (windows). */
 export interface InternalKvState {
   setCurrentNamespace(namespace: string): void;
+  /**
+   * True when a value read from this handle is the stored object itself (heap backend, no TTL):
+   * an operator that changed it in place need not write it back. Otherwise it must `update`.
+   */
+  readonly storesByReference: boolean;
   /** Merges the given namespaces' entries into `target` (merging windows); needs `merge` for aggregating state. */
   mergeNamespaces(target: string, sources: readonly string[]): void;
 }

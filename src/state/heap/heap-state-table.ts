@@ -13,6 +13,7 @@ import { noCurrentKey, type AbstractKeyedStateBackend } from "../internal/abstra
  * Values are kept as objects, by reference; nothing is serialised until a snapshot.
  */
 export class HeapStateTable implements StateTable {
+  readonly byReference = true;
   /** Default-namespace entries. */
   readonly def = new Map<KeyId, unknown>();
   /** Entries of other namespaces: namespace -> key id -> stored value. */

@@ -6,6 +6,8 @@
  * backend learns it is dirty.
  */
 export interface StateTable {
+  /** Whether `get` returns the stored object itself (the heap), so changing it in place changes the entry. */
+  readonly byReference: boolean;
   /** The stored value under the current key and `ns`, or undefined. */
   get(ns: string): unknown;
   /** Stores `stored` (not undefined) under the current key and `ns`. */

@@ -41,6 +41,7 @@ export interface SlotCache {
  * writes only mark the slot dirty, for the backend's write-back flush.
  */
 export class LevelDbStateTable implements StateTable {
+  readonly byReference = false;
   readonly def = new Map<KeyId, Slot>();
   readonly nsd = new Map<KeyId, Map<string, Slot>>();
   private sweepDef: Iterator<Slot> | undefined;

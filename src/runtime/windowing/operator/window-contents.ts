@@ -76,7 +76,9 @@ export class AccumulatingContents<IN, ACC, V, OUT, K, W extends Window> implemen
       state.update(this.agg.add(value, this.agg.createAccumulator()));
       return true;
     }
-    state.update(this.agg.add(value, acc));
+    const next = this.agg.add(value, acc);
+    // an accumulator changed in place is already stored on the heap: skip the write-back
+    if (next !== acc || !state.storesByReference) state.update(next);
     return false;
   }
 

@@ -26,6 +26,10 @@ export abstract class KvState implements State, InternalKvState {
     this.sweeping = ttl !== undefined && ttl.background;
   }
 
+  get storesByReference(): boolean {
+    return this.table.byReference && this.ttl === undefined;
+  }
+
   setCurrentNamespace(namespace: string): void {
     if (typeof namespace !== "string") {
       throw new StateError(`state "${this.stateName}": a namespace must be a string, got ${typeof namespace}`, { code: "STATE_INVALID_ARGUMENT" });
