@@ -25,7 +25,6 @@ import { buildPattern } from "../reference/build-pattern.js";
 import { matchKey } from "../reference/reference.js";
 import type { Ev, EvType, PatternSpec } from "../reference/spec.js";
 import { describeSpec } from "../reference/spec.js";
-import { buildContextFreePattern } from "./context-free-pattern.js";
 import { BatchedSource, cleanupDirs, HEAP, LEVELDB } from "./helpers.js";
 
 /** `PROPERTY_RUNS_SCALE=20 npx vitest run test/cep/operator/property.test.ts` for a longer hunt. */
@@ -105,7 +104,7 @@ function feedOf(c: Case): Item[] {
 }
 
 const patternsOf = (c: Case) =>
-  c.specs.map((s, i) => ({ id: `p${i}`, pattern: (c.contextFree ? buildContextFreePattern(s) : buildPattern(s)) as unknown as Pattern<KEv, any> }));
+  c.specs.map((s, i) => ({ id: `p${i}`, pattern: buildPattern(s, { contextFree: c.contextFree }) as unknown as Pattern<KEv, any> }));
 const showMatch = (key: string, id: string, m: Match<KEv>) => `${key} ${id}| ${matchKey(m)}`;
 const showTimeout = (key: string, id: string, t: { match: Match<KEv>; timestamp: number }) => `${key} ${id}| ${matchKey(t.match)} @${t.timestamp}`;
 
