@@ -22,13 +22,78 @@ function compositeId(key: StateKey | undefined, namespace: string): string {
 }
 
 /**
+ * The timers of one bucket by identity, in insertion order: a single timer inline (most timestamps
+ * of a CEP operator or a process function carry one timer), a `Map` from the second on.
+ */
+class TimerSlots {
+  private oneId: unknown = undefined;
+  private one: Timer | undefined;
+  private map: Map<unknown, Timer> | undefined;
+
+  get size(): number {
+    return this.map !== undefined ? this.map.size : this.one !== undefined ? 1 : 0;
+  }
+
+  has(id: unknown): boolean {
+    return this.map !== undefined ? this.map.has(id) : this.one !== undefined && this.oneId === id;
+  }
+
+  set(id: unknown, timer: Timer): void {
+    if (this.map !== undefined) this.map.set(id, timer);
+    else if (this.one === undefined || this.oneId === id) {
+      this.one = timer;
+      this.oneId = id;
+    } else {
+      this.map = new Map<unknown, Timer>([[this.oneId, this.one], [id, timer]]);
+      this.one = undefined;
+      this.oneId = undefined;
+    }
+  }
+
+  delete(id: unknown): boolean {
+    if (this.map !== undefined) return this.map.delete(id);
+    if (this.one === undefined || this.oneId !== id) return false;
+    this.one = undefined;
+    this.oneId = undefined;
+    return true;
+  }
+
+  values(): Timer[] {
+    return this.map !== undefined ? [...this.map.values()] : this.one !== undefined ? [this.one] : [];
+  }
+
+  clear(): void {
+    this.map = undefined;
+    this.one = undefined;
+    this.oneId = undefined;
+  }
+
+  /** Removes each timer, in order, then hands it to `fire` (which may delete others of this set). */
+  drain(fire: (timer: Timer) => void): void {
+    if (this.map === undefined) {
+      const t = this.one;
+      if (t === undefined) return;
+      this.one = undefined;
+      this.oneId = undefined;
+      fire(t);
+      return;
+    }
+    const map = this.map;
+    for (const [id, t] of map) {
+      map.delete(id);
+      fire(t);
+    }
+  }
+}
+
+/**
  * The timers of one timestamp, in registration order, by identity of (key, namespace). While every
  * timer of the bucket has the same namespace (the usual case: all keys' timers for one window end)
  * the identity is the key alone, a number or string used as it is; the first timer of another
  * namespace turns the bucket to composite identities, re-keying it in order.
  */
 class Bucket {
-  readonly timers = new Map<unknown, Timer>();
+  readonly timers = new TimerSlots();
   /** The namespace of every timer here, or undefined once namespaces are mixed. */
   private namespace: string | undefined;
 
@@ -47,7 +112,7 @@ class Bucket {
     }
     if (ns !== undefined) {
       // a second namespace: re-key every timer by (key, namespace), keeping the order
-      const timers = [...this.timers.values()];
+      const timers = this.timers.values();
       this.timers.clear();
       for (const t of timers) this.timers.set(compositeId(t.key, t.namespace), t);
       this.namespace = undefined;
@@ -140,12 +205,10 @@ export class TimerQueue {
       this.firingTs = ts;
       this.firingBucket = bucket;
       try {
-        const timers = bucket.timers;
-        for (const [id, timer] of timers) {
-          timers.delete(id);
+        bucket.timers.drain((timer) => {
           this.count--;
           fire(timer);
-        }
+        });
       } finally {
         this.firingTs = Number.NaN;
         this.firingBucket = undefined;
