@@ -42,6 +42,8 @@ export { CollectSink, type CollectedRecord } from "./sink/collect-sink.js";
 export { DiscardingSink } from "./sink/discarding-sink.js";
 export type { JobClient, JobStatus, JobExecutionResult, ExecuteResult } from "./job-client.js";
 export { LocalExecutor } from "./executor/local-executor.js";
+export { WorkerExecutor, type WorkerExecutorOptions } from "./executor/worker-executor.js";
+export { numericRecordCodec, type RecordCodec } from "./executor/record-codec.js";
 export type { OperatorSnapshot } from "./executor/operator-instance.js";
 export { OperatorHarness, type HarnessOptions, type HarnessRecord } from "./testing/operator-harness.js";
 export * from "./windowing/index.js";

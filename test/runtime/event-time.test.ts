@@ -89,3 +89,13 @@ describe("WatermarkStrategy", () => {
     expect(() => WatermarkStrategy.forMonotonousTimestamps().withIdleness(0)).toThrow(/> 0/);
   });
 });
+
+describe("numericRecordCodec", () => {
+  it("round-trips flat numeric records, Infinity and NaN included", async () => {
+    const { numericRecordCodec } = await import("../../src/runtime/index.js");
+    const codec = numericRecordCodec<{ a: number; b: number }>(["a", "b"]);
+    const values = [{ a: 1, b: -2.5 }, { a: Infinity, b: NaN }];
+    expect(codec.decode(codec.encode(values))).toEqual(values);
+    expect(() => numericRecordCodec([])).toThrow(/at least one field/);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StreamExecutionEnvironment } from "../../src/runtime/index.js";
 import { WorkerExecutor } from "../../src/runtime/executor/worker-executor.js";
-import build from "./jobs/keyed-sum-job.js";
+import build, { buildWithCodec } from "./jobs/keyed-sum-job.js";
 import { multiset } from "./helpers.js";
 
 const jobModule = new URL("./jobs/keyed-sum-job.ts", import.meta.url);
@@ -25,6 +25,15 @@ describe("worker-thread executor", () => {
     expect(multiset(sink.values)).toEqual(multiset(expected));
     // both workers produced output (keys are spread over both)
     expect(new Set(sink.records.map((r) => r.subtask)).size).toBe(2);
+  });
+
+  it("records cross threads through a declared record codec with the same results", async () => {
+    const expected = await runLocal(1);
+    const env = new StreamExecutionEnvironment();
+    const sink = buildWithCodec(env);
+    env.setExecutor(new WorkerExecutor({ jobModule, exportName: "buildWithCodec", threads: 2 }));
+    await env.execute("codec");
+    expect(multiset(sink.values)).toEqual(multiset(expected));
   });
 
   it("reports a job module without the export", async () => {

@@ -13,6 +13,7 @@ import { StreamFlatMap } from "../operators/stream-flat-map.js";
 import { StreamMap } from "../operators/stream-map.js";
 import { TimestampsAndWatermarksOperator } from "../operators/timestamps-and-watermarks.js";
 import type { Sink } from "../sink/sink.js";
+import type { RecordCodec } from "../executor/record-codec.js";
 import type { StreamExecutionEnvironment } from "../environment.js";
 import { BroadcastStream } from "./broadcast-stream.js";
 import { ConnectedStreams } from "./connected-streams.js";
@@ -175,6 +176,20 @@ export class DataStream<T> {
 
   setMaxParallelism(maxParallelism: number): this {
     this.transformation.maxParallelism = maxParallelism;
+    return this;
+  }
+
+  /**
+   * How this stream's records are encoded when they cross worker threads (after `keyBy`,
+   * `rebalance`, ...): a batch codec such as `numericRecordCodec(["key", "value", "ts"])` instead of
+   * structured clone. Only the worker-thread executor uses it.
+   */
+  withRecordCodec(codec: RecordCodec<T>): this {
+    const t = this.transformation;
+    if (t.kind === "partition" || t.kind === "union" || t.kind === "side-output") {
+      throw new JobError("withRecordCodec: call it on the stream an operator or source produced, before keyBy/union");
+    }
+    t.codec = codec;
     return this;
   }
 

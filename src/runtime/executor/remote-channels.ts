@@ -1,31 +1,45 @@
 import type { MessagePort } from "node:worker_threads";
 import type { JobEdge, JobNode } from "../graph/job-graph.js";
 import type { ChannelTarget } from "./channel.js";
+import type { RecordCodec } from "./record-codec.js";
 
 /**
- * Operations on the wire between two worker threads, flattened into one array per batch:
- * `[op, edgeId, from, to, ...args]`. Records, watermarks, idleness and end of input share the
- * array, so they keep their order per channel.
+ * Operations on the wire between two worker threads, five numbers each in one `Float64Array` per
+ * batch: `[op, edgeId, from, to, arg]` (arg: a record's timestamp, a watermark, idleness). A
+ * record's value travels beside it: in the batch's `values` (structured clone), or, on an edge whose
+ * producer declared a `RecordCodec`, in that edge's encoded payload (a transferred buffer). Records,
+ * watermarks, idleness and end of input share the op array, so they keep their order per channel.
  */
 const RECORD = 0;
-const WATERMARK = 1;
-const IDLE = 2;
-const END = 3;
+const RECORD_CODED = 1;
+const WATERMARK = 2;
+const IDLE = 3;
+const END = 4;
+const OP = 5;
 
 /** Records per batch before it is posted without waiting for the end of the sender's batch. */
 const BATCH_OPS = 4096;
 /** Batches a sender may have in flight to one peer before its sources wait (credit-based backpressure). */
 const MAX_IN_FLIGHT = 8;
 
-export type WireMessage = { kind: "batch"; ops: unknown[] } | { kind: "ack" };
+export type WireMessage =
+  | { kind: "batch"; ops: Float64Array; values: unknown[]; coded: Array<{ edge: number; bytes: ArrayBuffer }> }
+  | { kind: "ack" };
 
 /** Edge identity on the wire: the consumer node id and the edge's index among its inputs. */
 export function edgeId(edge: JobEdge): number {
   return edge.to.id * 1024 + edge.to.inputs.indexOf(edge);
 }
 
+/** The codec of an edge's records, if its producer declared one (main output only). */
+function codecOf(edge: JobEdge): RecordCodec<unknown> | undefined {
+  return edge.tag === undefined ? edge.from.t.codec : undefined;
+}
+
 class PeerLink {
-  ops: unknown[] = [];
+  ops: number[] = [];
+  values: unknown[] = [];
+  coded = new Map<number, { codec: RecordCodec<unknown>; values: unknown[] }>();
   inFlight = 0;
   private waiters: Array<() => void> = [];
 
@@ -33,10 +47,21 @@ class PeerLink {
 
   post(): void {
     if (this.ops.length === 0) return;
-    const ops = this.ops;
+    const ops = Float64Array.from(this.ops);
+    const coded: Array<{ edge: number; bytes: ArrayBuffer }> = [];
+    const transfer: ArrayBuffer[] = [ops.buffer];
+    for (const [edge, c] of this.coded) {
+      if (c.values.length === 0) continue;
+      const bytes = c.codec.encode(c.values);
+      c.values = [];
+      coded.push({ edge, bytes });
+      transfer.push(bytes);
+    }
+    const msg: WireMessage = { kind: "batch", ops, values: this.values, coded };
     this.ops = [];
+    this.values = [];
     this.inFlight++;
-    this.port.postMessage({ kind: "batch", ops } satisfies WireMessage);
+    this.port.postMessage(msg, transfer);
   }
 
   acked(): void {
@@ -79,20 +104,35 @@ export class RemoteChannels {
   channel(edge: JobEdge, from: number, to: number): ChannelTarget {
     const link = this.links[this.workerOf(to)]!;
     const id = edgeId(edge);
-    const push = (op: number, arg?: unknown, arg2?: unknown) => {
+    const codec = codecOf(edge);
+    const push = (op: number, arg: number) => {
       const ops = link.ops;
-      ops.push(op, id, from, to, arg, arg2);
-      if (ops.length >= BATCH_OPS * 6) link.post();
+      ops.push(op, id, from, to, arg);
+      if (ops.length >= BATCH_OPS * OP) link.post();
     };
+    let record: (v: unknown, ts: number) => void;
+    if (codec === undefined) {
+      record = (v, ts) => {
+        link.values.push(v);
+        push(RECORD, ts);
+      };
+    } else {
+      record = (v, ts) => {
+        let c = link.coded.get(id);
+        if (c === undefined) link.coded.set(id, (c = { codec, values: [] }));
+        c.values.push(v);
+        push(RECORD_CODED, ts);
+      };
+    }
     return {
-      record: (v, ts) => push(RECORD, v, ts),
+      record,
       watermark: (wm) => push(WATERMARK, wm),
       idle: (idle) => {
-        push(IDLE, idle);
+        push(IDLE, idle ? 1 : 0);
         link.post();
       },
       end: () => {
-        push(END);
+        push(END, 0);
         link.post();
       },
     };
@@ -121,35 +161,43 @@ export class RemoteChannels {
     onError: (e: unknown) => void,
   ): void {
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    this.links.forEach((link, peer) => {
-      if (link === undefined) return;
+    const edgeById = (id: number) => byId.get(Math.floor(id / 1024))!.inputs[id % 1024];
+    for (const link of this.links) {
+      if (link === undefined) continue;
       link.port.on("message", (msg: WireMessage) => {
         if (msg.kind === "ack") {
           link.acked();
           return;
         }
         try {
-          const ops = msg.ops;
-          for (let i = 0; i < ops.length; i += 6) {
-            const id = ops[i + 1] as number;
-            const from = ops[i + 2] as number;
-            const to = ops[i + 3] as number;
+          const decoded = new Map<number, { values: unknown[]; next: number }>();
+          for (const c of msg.coded) decoded.set(c.edge, { values: codecOf(edgeById(c.edge))!.decode(c.bytes), next: 0 });
+          const { ops, values } = msg;
+          let nextValue = 0;
+          for (let i = 0; i < ops.length; i += OP) {
+            const id = ops[i + 1];
+            const from = ops[i + 2];
+            const to = ops[i + 3];
             const key = (id * 4096 + from) * 4096 + to;
             let ch = this.incoming.get(key);
             if (ch === undefined) {
-              const node = byId.get(Math.floor(id / 1024))!;
-              ch = target(node, id % 1024, from, to);
+              ch = target(byId.get(Math.floor(id / 1024))!, id % 1024, from, to);
               this.incoming.set(key, ch);
             }
-            switch (ops[i] as number) {
+            switch (ops[i]) {
               case RECORD:
-                ch.record(ops[i + 4], ops[i + 5] as number);
+                ch.record(values[nextValue++], ops[i + 4]);
                 break;
+              case RECORD_CODED: {
+                const d = decoded.get(id)!;
+                ch.record(d.values[d.next++], ops[i + 4]);
+                break;
+              }
               case WATERMARK:
-                ch.watermark(ops[i + 4] as number);
+                ch.watermark(ops[i + 4]);
                 break;
               case IDLE:
-                ch.idle(ops[i + 4] as boolean);
+                ch.idle(ops[i + 4] === 1);
                 break;
               case END:
                 ch.end();
@@ -163,8 +211,7 @@ export class RemoteChannels {
           link.port.postMessage({ kind: "ack" } satisfies WireMessage);
         }
       });
-      void peer;
-    });
+    }
   }
 
   close(): void {

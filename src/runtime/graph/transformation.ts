@@ -4,6 +4,7 @@ import type { Sink } from "../sink/sink.js";
 import type { WatermarkStrategy } from "../event-time/watermark-strategy.js";
 import type { OutputTag } from "../output-tag.js";
 import type { PartitionerSpec } from "./partitioner.js";
+import type { RecordCodec } from "../executor/record-codec.js";
 
 /** Builds a fresh operator for each subtask. */
 export type OperatorFactory<I, O> = () => Operator<I, O>;
@@ -20,6 +21,8 @@ interface Common {
   maxParallelism: number | undefined;
   /** false: never chain this operator to its input (`disableChaining`). */
   chainable: boolean;
+  /** How this operator's main-output records cross threads (default: structured clone). */
+  codec?: RecordCodec<any>;
 }
 
 export interface SourceTransformation extends Common {

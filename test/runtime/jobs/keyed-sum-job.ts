@@ -2,6 +2,7 @@
 import {
   CollectSink,
   WatermarkStrategy,
+  numericRecordCodec,
   type Collector,
   type KeyedOnTimerContext,
   type KeyedProcessContext,
@@ -47,14 +48,21 @@ export class SecondTotals implements KeyedProcessFunction<number, Event, string>
   }
 }
 
-export default function build(env: StreamExecutionEnvironment, parallelism = 2, n = 20_000): CollectSink<string> {
+export default function build(env: StreamExecutionEnvironment, parallelism = 2, n = 20_000, codec = false): CollectSink<string> {
   const sink = new CollectSink<string>();
   env.setParallelism(parallelism);
-  env
+  const doubled = env
     .fromSource(new ListSplitsSource(events(n), (e) => e.ts, 256), WatermarkStrategy.forBoundedOutOfOrderness<Event>(50), "events")
-    .map((e) => ({ ...e, value: e.value * 2 }))
+    .map((e) => ({ ...e, value: e.value * 2 }));
+  if (codec) doubled.withRecordCodec(numericRecordCodec<Event>(["key", "value", "ts"]));
+  doubled
     .keyBy((e) => e.key)
     .process(new SecondTotals())
     .sinkTo(sink);
   return sink;
+}
+
+/** The same job, its events crossing threads through a numeric record codec. */
+export function buildWithCodec(env: StreamExecutionEnvironment): CollectSink<string> {
+  return build(env, 2, 20_000, true);
 }
