@@ -10,6 +10,9 @@ import { OperatorInstance, type InstanceEnv, type OperatorSnapshot } from "./ope
 import { partitionWriter } from "./partition-writer.js";
 import { SourceInstance } from "./source-instance.js";
 
+/** How often expired state entries are swept in the background (ms). */
+const TTL_SWEEP_INTERVAL_MS = 10_000;
+
 /** Which subtasks run here, and how to reach the others. */
 export interface Placement {
   isLocal(node: JobNode, subtask: number): boolean;
@@ -138,7 +141,17 @@ export class TaskGraph {
   async run(): Promise<void> {
     if (this.remaining === 0) void this.finish();
     for (const src of this.sources) src.run(this.afterBatch).catch((e) => this.fail(e));
-    await this.done;
+    // state TTL "in the background": a full sweep of expired entries now and then, besides the
+    // incremental sweep that state access does
+    const sweep = setInterval(() => {
+      for (const op of this.operators) op.backend?.cleanupExpired?.().catch((e) => this.fail(e));
+    }, TTL_SWEEP_INTERVAL_MS);
+    sweep.unref();
+    try {
+      await this.done;
+    } finally {
+      clearInterval(sweep);
+    }
   }
 
   private readonly afterBatch = (): Promise<void> | undefined => {
