@@ -262,14 +262,14 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
           this.cached--;
         }
       }
-      for (const [id, m] of t.nsd) {
+      for (const [ns, m] of t.nsd) {
         for (const s of m.values()) {
           if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
-            m.delete(s.ns);
+            m.delete(s.id);
             this.cached--;
           }
         }
-        if (m.size === 0) t.nsd.delete(id);
+        if (m.size === 0) t.nsd.delete(ns);
       }
     }
     this.epoch++;

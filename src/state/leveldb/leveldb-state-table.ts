@@ -8,6 +8,8 @@ import type { StateMeta } from "./state-meta.js";
 /** A cached entry: its deserialised stored value (undefined: known absent) and cache bookkeeping. */
 export class Slot {
   dirty = false;
+  /** Whether LevelDB holds a row for this entry (read from it, or written by a flush): a delete of an entry never written needs no write. */
+  onDisk = false;
   /** Sequence number of the flush writing this slot; pinned in the cache until that flush is done. */
   pin = 0;
 
@@ -43,9 +45,10 @@ export interface SlotCache {
 export class LevelDbStateTable implements StateTable {
   readonly byReference = false;
   readonly def = new Map<KeyId, Slot>();
-  readonly nsd = new Map<KeyId, Map<string, Slot>>();
+  /** Cached slots of other namespaces: namespace -> key id -> slot (one map per window, as on the heap). */
+  readonly nsd = new Map<string, Map<KeyId, Slot>>();
   private sweepDef: Iterator<Slot> | undefined;
-  private sweepNsd: Iterator<Map<string, Slot>> | undefined;
+  private sweepNsd: Iterator<Map<KeyId, Slot>> | undefined;
 
   constructor(
     private readonly cache: SlotCache,
@@ -56,7 +59,7 @@ export class LevelDbStateTable implements StateTable {
   get(ns: string): unknown {
     const id = this.cache.keyId;
     if (id === undefined) throw noCurrentKey();
-    const s = ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+    const s = ns === "" ? this.def.get(id) : this.nsd.get(ns)?.get(id);
     if (s !== undefined) {
       s.epoch = this.cache.epoch;
       return s.v;
@@ -88,21 +91,23 @@ export class LevelDbStateTable implements StateTable {
    * entries nobody accessed): `purged` undefined means nothing is left. Dirty, so a flush writes it.
    */
   adoptPurged(id: KeyId, ns: string, purged: unknown): void {
-    const s = this.insert(new Slot(this, id, ns, purged, this.cache.epoch));
+    const slot = new Slot(this, id, ns, purged, this.cache.epoch);
+    slot.onDisk = true;
+    const s = this.insert(slot);
     if (purged === undefined) this.meta.removed(id);
     this.cache.markDirty(s);
   }
 
   lookup(id: KeyId, ns: string): Slot | undefined {
-    return ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+    return ns === "" ? this.def.get(id) : this.nsd.get(ns)?.get(id);
   }
 
   /** Drops a slot from the cache (eviction). */
   evict(s: Slot): void {
     if (s.ns === "") this.def.delete(s.id);
     else {
-      const m = this.nsd.get(s.id);
-      if (m !== undefined && m.delete(s.ns) && m.size === 0) this.nsd.delete(s.id);
+      const m = this.nsd.get(s.ns);
+      if (m !== undefined && m.delete(s.id) && m.size === 0) this.nsd.delete(s.ns);
     }
   }
 
@@ -167,7 +172,7 @@ export class LevelDbStateTable implements StateTable {
   private slot(ns: string): Slot {
     const id = this.cache.keyId;
     if (id === undefined) throw noCurrentKey();
-    const s = ns === "" ? this.def.get(id) : this.nsd.get(id)?.get(ns);
+    const s = ns === "" ? this.def.get(id) : this.nsd.get(ns)?.get(id);
     if (s !== undefined) {
       s.epoch = this.cache.epoch;
       return s;
@@ -177,15 +182,17 @@ export class LevelDbStateTable implements StateTable {
 
   private load(id: KeyId, ns: string, bytes: Uint8Array | undefined): Slot {
     const v = bytes === undefined ? undefined : this.state.codec.decode(bytes, this.cache.stampOfUntimed());
-    return this.insert(new Slot(this, id, ns, v, this.cache.epoch));
+    const slot = new Slot(this, id, ns, v, this.cache.epoch);
+    slot.onDisk = bytes !== undefined;
+    return this.insert(slot);
   }
 
   private insert(s: Slot): Slot {
     if (s.ns === "") this.def.set(s.id, s);
     else {
-      let m = this.nsd.get(s.id);
-      if (m === undefined) this.nsd.set(s.id, (m = new Map()));
-      m.set(s.ns, s);
+      let m = this.nsd.get(s.ns);
+      if (m === undefined) this.nsd.set(s.ns, (m = new Map()));
+      m.set(s.id, s);
     }
     this.cache.slotAdded();
     return s;

@@ -51,11 +51,15 @@ export class WriteBack {
     for (const s of this.dirty) {
       s.dirty = false;
       s.pin = seq;
-      const key = this.keyOf(s);
-      if (s.v === undefined) ops.push({ type: "del", key });
-      else {
+      if (s.v === undefined) {
+        // created and removed between two flushes: nothing on disk to delete
+        if (!s.onDisk) continue;
+        s.onDisk = false;
+        ops.push({ type: "del", key: this.keyOf(s) });
+      } else {
         try {
-          ops.push({ type: "put", key, value: s.table.state.codec.encode(s.v) });
+          ops.push({ type: "put", key: this.keyOf(s), value: s.table.state.codec.encode(s.v) });
+          s.onDisk = true;
         } catch (cause) {
           this.failure ??= cause;
           this.dirty = [];
