@@ -1,6 +1,6 @@
 import type { KeyedStateBackend, StateKey } from "../state/api.js";
 import type { OutputTag } from "./output-tag.js";
-import type { TimerService, Timer, TimeDomain } from "./timers/timer-service.js";
+import type { OperatorTimerService, Timer, TimeDomain } from "./timers/timer-service.js";
 import type { OperatorStateStore } from "./operator-state.js";
 import type { Logger } from "./logger.js";
 
@@ -27,7 +27,7 @@ export interface OperatorContext<O> {
   /** Keyed state of this subtask; present when the operator's input is keyed. */
   readonly keyedState: KeyedStateBackend | undefined;
   /** Timers of this subtask; keyed timers need a keyed input. */
-  readonly timers: TimerService;
+  readonly timers: OperatorTimerService;
   /** Operator (non-keyed) state, e.g. broadcast state. */
   readonly operatorState: OperatorStateStore;
   /** Registers work the task must finish before it ends or checkpoints (a sink's pending write). */

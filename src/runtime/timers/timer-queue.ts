@@ -29,9 +29,42 @@ class TimerSlots {
   private oneId: unknown = undefined;
   private one: Timer | undefined;
   private map: Map<unknown, Timer> | undefined;
+  /** Timers appended unchecked (`appendNew`): keys and namespaces, made into `Timer`s when fired. */
+  private listKeys: Array<StateKey | undefined> | undefined;
+  private listNs: string[] | undefined;
 
   get size(): number {
-    return this.map !== undefined ? this.map.size : this.one !== undefined ? 1 : 0;
+    return (this.map !== undefined ? this.map.size : this.one !== undefined ? 1 : 0) + (this.listKeys?.length ?? 0);
+  }
+
+  /** Appends a timer the caller knows is not here: no identity lookup, no `Timer` object until it fires. */
+  appendNew(key: StateKey | undefined, namespace: string): void {
+    if (this.listKeys === undefined) {
+      this.listKeys = [];
+      this.listNs = [];
+    }
+    this.listKeys.push(key);
+    this.listNs!.push(namespace);
+  }
+
+  /** Removes an appended timer (a linear scan: deleting such timers is rare). */
+  private deleteAppended(key: StateKey | undefined, namespace: string): boolean {
+    const keys = this.listKeys;
+    if (keys === undefined) return false;
+    const id = keyId(key);
+    for (let i = 0; i < keys.length; i++) {
+      if (this.listNs![i] === namespace && keyId(keys[i]) === id) {
+        keys.splice(i, 1);
+        this.listNs!.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Deletes the timer of `id` (or, among appended timers, of key and namespace). */
+  deleteTimer(id: unknown, key: StateKey | undefined, namespace: string): boolean {
+    return (id !== ABSENT && this.delete(id)) || this.deleteAppended(key, namespace);
   }
 
   has(id: unknown): boolean {
@@ -58,18 +91,35 @@ class TimerSlots {
     return true;
   }
 
-  values(): Timer[] {
+  /** The timers stored by identity (not the appended ones). */
+  identified(): Timer[] {
     return this.map !== undefined ? [...this.map.values()] : this.one !== undefined ? [this.one] : [];
   }
 
-  clear(): void {
+  values(timestamp: number): Timer[] {
+    const out = this.identified();
+    const keys = this.listKeys;
+    if (keys !== undefined) for (let i = 0; i < keys.length; i++) out.push({ key: keys[i], namespace: this.listNs![i], timestamp });
+    return out;
+  }
+
+  /** Forgets the timers stored by identity (the appended ones stay). */
+  clearIdentified(): void {
     this.map = undefined;
     this.one = undefined;
     this.oneId = undefined;
   }
 
   /** Removes each timer, in order, then hands it to `fire` (which may delete others of this set). */
-  drain(fire: (timer: Timer) => void): void {
+  drain(timestamp: number, fire: (timer: Timer) => void): void {
+    const keys = this.listKeys;
+    if (keys !== undefined) {
+      // detached first: an appended timer cannot be deleted while its timestamp fires
+      const nss = this.listNs!;
+      this.listKeys = undefined;
+      this.listNs = undefined;
+      for (let i = 0; i < keys.length; i++) fire({ key: keys[i], namespace: nss[i], timestamp });
+    }
     if (this.map === undefined) {
       const t = this.one;
       if (t === undefined) return;
@@ -112,8 +162,8 @@ class Bucket {
     }
     if (ns !== undefined) {
       // a second namespace: re-key every timer by (key, namespace), keeping the order
-      const timers = this.timers.values();
-      this.timers.clear();
+      const timers = this.timers.identified();
+      this.timers.clearIdentified();
       for (const t of timers) this.timers.set(compositeId(t.key, t.namespace), t);
       this.namespace = undefined;
     }
@@ -164,18 +214,33 @@ export class TimerQueue {
     this.count++;
   }
 
+  /**
+   * Adds a timer that the caller knows is not registered yet (a window's first element registering
+   * the window's end): no identity lookup. Registering an existing timer this way fires it twice.
+   */
+  addNew(key: StateKey | undefined, namespace: string, timestamp: number): void {
+    let bucket = this.buckets.get(timestamp);
+    if (bucket === undefined) {
+      bucket = new Bucket(namespace);
+      this.buckets.set(timestamp, bucket);
+      this.push(timestamp);
+    }
+    bucket.timers.appendNew(key, namespace);
+    this.count++;
+  }
+
   delete(key: StateKey | undefined, namespace: string, timestamp: number): void {
     const bucket = this.buckets.get(timestamp);
     if (bucket !== undefined) {
       const id = bucket.lookupId(key, namespace);
-      if (id !== ABSENT && bucket.timers.delete(id)) {
+      if (bucket.timers.deleteTimer(id, key, namespace)) {
         this.count--;
         return;
       }
     }
     if (timestamp === this.firingTs) {
       const id = this.firingBucket!.lookupId(key, namespace);
-      if (id !== ABSENT && this.firingBucket!.timers.delete(id)) this.count--;
+      if (this.firingBucket!.timers.deleteTimer(id, key, namespace)) this.count--;
     }
   }
 
@@ -205,7 +270,7 @@ export class TimerQueue {
       this.firingTs = ts;
       this.firingBucket = bucket;
       try {
-        bucket.timers.drain((timer) => {
+        bucket.timers.drain(ts, (timer) => {
           this.count--;
           fire(timer);
         });
@@ -219,7 +284,7 @@ export class TimerQueue {
   /** Every timer, for snapshots. */
   all(): Timer[] {
     const out: Timer[] = [];
-    for (const bucket of this.buckets.values()) for (const t of bucket.timers.values()) out.push(t);
+    for (const [ts, bucket] of this.buckets) for (const t of bucket.timers.values(ts)) out.push(t);
     return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 

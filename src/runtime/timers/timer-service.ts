@@ -19,6 +19,15 @@ export interface TimerService {
   deleteProcessingTimeTimer(timestamp: number, namespace?: string): void;
 }
 
+/** The timer service as operators get it: also registration without the duplicate check. */
+export interface OperatorTimerService extends TimerService {
+  /**
+   * Registers an event-time timer the caller knows is not registered yet for the current key
+   * (cheaper: no identity lookup). Registering an existing timer this way makes it fire twice.
+   */
+  registerNewEventTimeTimer(timestamp: number, namespace?: string): void;
+}
+
 /** A clock that can wake the task: the local one is wall time, the test harness's is set by hand. */
 export interface ProcessingTimeService {
   now(): number;
@@ -36,7 +45,7 @@ export interface TimersSnapshot {
 }
 
 /** The runtime's timer service of one operator subtask. */
-export class InternalTimerService implements TimerService {
+export class InternalTimerService implements OperatorTimerService {
   readonly eventTimers = new TimerQueue();
   readonly processingTimers = new TimerQueue();
   private watermark = Number.NEGATIVE_INFINITY;
@@ -59,6 +68,11 @@ export class InternalTimerService implements TimerService {
   registerEventTimeTimer(timestamp: number, namespace = ""): void {
     checkTime(timestamp);
     this.eventTimers.add(this.currentKey(), namespace, timestamp);
+  }
+
+  registerNewEventTimeTimer(timestamp: number, namespace = ""): void {
+    checkTime(timestamp);
+    this.eventTimers.addNew(this.currentKey(), namespace, timestamp);
   }
 
   deleteEventTimeTimer(timestamp: number, namespace = ""): void {

@@ -4,7 +4,7 @@ import type { Collector } from "../../functions/runtime-context.js";
 import { runtimeContextOf } from "../../functions/runtime-context.js";
 import type { Operator, OperatorContext, Output } from "../../operator.js";
 import type { OutputTag } from "../../output-tag.js";
-import type { Timer, TimeDomain, TimerService } from "../../timers/timer-service.js";
+import type { OperatorTimerService, Timer, TimeDomain } from "../../timers/timer-service.js";
 import type { Evictor, EvictorContext, MergingWindowAssigner, Trigger, Window, WindowAssigner, WindowAssignerContext } from "../api.js";
 import { TriggerResult, isFire, isMergingAssigner, isPurge } from "../api.js";
 import { EventTimeTrigger } from "../triggers/event-time-trigger.js";
@@ -74,7 +74,7 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
   private readonly fast: number;
   private ctx!: OperatorContext<OUT>;
   private backend!: KeyedStateBackend;
-  private timers!: TimerService;
+  private timers!: OperatorTimerService;
   private contents!: WindowContents<IN, OUT, K, W>;
   private tctx!: WindowTriggerContext<W>;
   private pctx!: ProcessWindowContextImpl<W>;
@@ -147,6 +147,12 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
       const first = contents.add(value, timestamp);
       // the built-in trigger would re-register the timer it registered for the first element
       if (!first && (fast === PROCESSING_TIME_TRIGGER || (fast === EVENT_TIME_TRIGGER && maxTs > wm))) continue;
+      if (first && fast === EVENT_TIME_TRIGGER && maxTs > wm && this.eventTime && this.lateness === 0) {
+        // what EventTimeTrigger.onElement does for a window still open (a timer at its end, CONTINUE),
+        // without the duplicate check: the window was empty, so its key has no timer for it yet
+        this.timers.registerNewEventTimeTimer(maxTs, namespaces[i]);
+        continue;
+      }
       this.afterAdd(value, timestamp, window, namespaces[i]);
     }
     if (skipped && this.eventTime && timestamp + this.lateness <= wm) this.lateElement(value, timestamp);
