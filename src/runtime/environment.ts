@@ -5,7 +5,7 @@ import { heapBackend } from "../state/index.js";
 import { DataStream } from "./datastream/data-stream.js";
 import { WatermarkStrategy } from "./event-time/watermark-strategy.js";
 import { buildJobGraph, describeJobGraph, type JobNode } from "./graph/job-graph.js";
-import type { Transformation } from "./graph/transformation.js";
+import { checkParallelism, type Transformation } from "./graph/transformation.js";
 import type { ExecuteResult, JobClient, JobExecutionResult } from "./job-client.js";
 import { runtimeLogger, type Logger } from "./logger.js";
 import { CollectionSource } from "./source/collection-source.js";
@@ -48,8 +48,7 @@ export class StreamExecutionEnvironment {
 
   /** Default parallelism of every operator that does not set its own. */
   setParallelism(parallelism: number): this {
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw new JobError(`setParallelism: expected an integer >= 1, got ${parallelism}`);
-    this.parallelism = parallelism;
+    this.parallelism = checkParallelism(parallelism);
     return this;
   }
 

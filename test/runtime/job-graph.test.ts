@@ -66,3 +66,14 @@ describe("DataGeneratorSource and fromSequence", () => {
     expect(reader.snapshotState(1)).toEqual([{ splitId: "range-0", from: 0, to: 10, next: 10 }]);
   });
 });
+
+describe("setParallelism", () => {
+  it("rejects a non-integer or zero on the environment, an operator and a sink alike", () => {
+    const env = new StreamExecutionEnvironment();
+    expect(() => env.setParallelism(0)).toThrow(/setParallelism: expected an integer >= 1, got 0/);
+    const s = env.fromElements(1).map((n) => n);
+    expect(() => s.setParallelism(1.5)).toThrow(/expected an integer >= 1/);
+    expect(() => s.setMaxParallelism(0)).toThrow(/setMaxParallelism: expected an integer >= 1/);
+    expect(() => s.sinkTo(new CollectSink()).setParallelism(-1)).toThrow(/expected an integer >= 1/);
+  });
+});

@@ -4,7 +4,7 @@ import type { MapStateDescriptorLike } from "../broadcast-descriptor.js";
 import type { WatermarkStrategy } from "../event-time/watermark-strategy.js";
 import { copyFunction, type FilterFunction, type FlatMapFunction, type MapFunction } from "../functions/functions.js";
 import type { ProcessFunction } from "../functions/process-function.js";
-import type { OperatorFactory, Transformation } from "../graph/transformation.js";
+import { checkParallelism, type OperatorFactory, type Transformation } from "../graph/transformation.js";
 import type { KeySelector } from "../operator.js";
 import type { OutputTag } from "../output-tag.js";
 import { ProcessOperator } from "../operators/process-operator.js";
@@ -167,15 +167,12 @@ export class DataStream<T> {
   }
 
   setParallelism(parallelism: number): this {
-    if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new JobError(`setParallelism: expected an integer >= 1, got ${parallelism}`);
-    }
-    this.transformation.parallelism = parallelism;
+    this.transformation.parallelism = checkParallelism(parallelism);
     return this;
   }
 
   setMaxParallelism(maxParallelism: number): this {
-    this.transformation.maxParallelism = maxParallelism;
+    this.transformation.maxParallelism = checkParallelism(maxParallelism, "setMaxParallelism");
     return this;
   }
 
@@ -215,7 +212,7 @@ export class DataStreamSink {
   }
 
   setParallelism(parallelism: number): this {
-    this.transformation.parallelism = parallelism;
+    this.transformation.parallelism = checkParallelism(parallelism);
     return this;
   }
 }

@@ -1,3 +1,4 @@
+import { JobError } from "../../errors.js";
 import type { Operator, TwoInputOperator, KeySelector } from "../operator.js";
 import type { Source } from "../source/source.js";
 import type { Sink } from "../sink/sink.js";
@@ -91,4 +92,12 @@ export type PhysicalTransformation =
 
 export function isPhysical(t: Transformation): t is PhysicalTransformation {
   return t.kind === "source" || t.kind === "one-input" || t.kind === "two-input" || t.kind === "sink";
+}
+
+/** Throws a `JobError` unless `parallelism` is an integer >= 1 (what `setParallelism` accepts everywhere). */
+export function checkParallelism(parallelism: number, what = "setParallelism"): number {
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new JobError(`${what}: expected an integer >= 1, got ${parallelism}`);
+  }
+  return parallelism;
 }
