@@ -12,6 +12,32 @@ import { CollectionSource } from "./source/collection-source.js";
 import { DataGeneratorSource } from "./source/data-generator-source.js";
 import type { Source } from "./source/source.js";
 import { LocalExecutor } from "./executor/local-executor.js";
+import type { CheckpointSettings } from "./checkpoint/coordinator.js";
+import type { CheckpointStorage } from "./checkpoint/storage.js";
+import { RestartStrategies, type RestartStrategy } from "./checkpoint/restart-strategy.js";
+import type { RestoreSettings } from "./checkpoint/restore.js";
+
+/** Options of `enableCheckpointing`. */
+export interface CheckpointOptions {
+  /** Local directory for checkpoints (default `./vigil-checkpoints/<job name>`). */
+  readonly directory?: string;
+  /** Another storage (instead of `directory`). */
+  readonly storage?: CheckpointStorage;
+  /** Abort a checkpoint not complete after this long (ms, default 10 min). */
+  readonly timeoutMs?: number;
+  /** Least pause between the end of a checkpoint and the next (ms, default 0). */
+  readonly minPauseMs?: number;
+  /** Complete checkpoints kept (default 3). */
+  readonly retained?: number;
+  /** Consecutive failed checkpoints tolerated before the job fails over (default 0). */
+  readonly tolerableFailures?: number;
+}
+
+/** Checkpoint settings of an environment. */
+export interface CheckpointConfig extends CheckpointSettings {
+  readonly storage: CheckpointStorage | undefined;
+  readonly directory: string | undefined;
+}
 
 /** `streaming`: unbounded semantics (watermarks, checkpoints); `batch`: bounded input sorted by key and time; `automatic`: batch when every source is bounded. */
 export type RuntimeMode = "streaming" | "batch" | "automatic";
@@ -40,6 +66,9 @@ export class StreamExecutionEnvironment {
   private stateBackend: StateBackendFactory = heapBackend();
   private executor: Executor = new LocalExecutor();
   private logger: Logger = runtimeLogger();
+  private checkpointConfig: CheckpointConfig | undefined;
+  private restartStrategy: RestartStrategy | undefined;
+  private restoreSettings: RestoreSettings | undefined;
 
   /** A new environment (Flink's `getExecutionEnvironment`). */
   static getExecutionEnvironment(): StreamExecutionEnvironment {
@@ -95,6 +124,62 @@ export class StreamExecutionEnvironment {
   setExecutor(executor: Executor): this {
     this.executor = executor;
     return this;
+  }
+
+  /**
+   * Takes a checkpoint every `intervalMs` (Flink's `enableCheckpointing`): aligned barriers, state
+   * stored in `options.directory` (default `./vigil-checkpoints/<job name>`) or a given storage,
+   * the last `retained` (default 3) kept. Sinks that support it then write exactly once. A job
+   * with checkpoints restarts after a failure (see `setRestartStrategy`) from the latest one.
+   */
+  enableCheckpointing(intervalMs: number, options: CheckpointOptions = {}): this {
+    if (!(Number.isFinite(intervalMs) && intervalMs >= 0)) {
+      throw new JobError(`enableCheckpointing: expected an interval in ms >= 0 (0: only on request), got ${intervalMs}`, { code: "INVALID_ARGUMENT" });
+    }
+    const count = (name: string, v: number | undefined, d: number, min: number) => {
+      const n = v ?? d;
+      if (!(Number.isInteger(n) && n >= min)) throw new JobError(`enableCheckpointing: ${name} must be an integer >= ${min}, got ${v}`, { code: "INVALID_ARGUMENT" });
+      return n;
+    };
+    this.checkpointConfig = {
+      intervalMs,
+      timeoutMs: count("timeoutMs", options.timeoutMs, 600_000, 1),
+      minPauseMs: count("minPauseMs", options.minPauseMs, 0, 0),
+      retained: count("retained", options.retained, 3, 1),
+      tolerableFailures: count("tolerableFailures", options.tolerableFailures, 0, 0),
+      storage: options.storage,
+      directory: options.directory,
+    };
+    return this;
+  }
+
+  /** The checkpoint settings, if checkpointing is enabled. */
+  getCheckpointConfig(): CheckpointConfig | undefined {
+    return this.checkpointConfig;
+  }
+
+  /** How the job restarts after a failure; default: exponential delay with checkpoints, none without. */
+  setRestartStrategy(strategy: RestartStrategy): this {
+    this.restartStrategy = strategy;
+    return this;
+  }
+
+  getRestartStrategy(): RestartStrategy {
+    return this.restartStrategy ?? (this.checkpointConfig !== undefined ? RestartStrategies.exponentialDelay() : RestartStrategies.noRestart());
+  }
+
+  /**
+   * Starts the job from a savepoint or checkpoint directory (Flink's `-s <path>`): operators are
+   * matched by uid, key groups redistributed to the current parallelism, sources resume from
+   * their stored positions.
+   */
+  restoreFrom(path: string, options: { allowNonRestoredState?: boolean } = {}): this {
+    this.restoreSettings = { path, allowNonRestoredState: options.allowNonRestoredState ?? false };
+    return this;
+  }
+
+  getRestoreSettings(): RestoreSettings | undefined {
+    return this.restoreSettings;
   }
 
   setLogger(logger: Logger): this {

@@ -1,5 +1,7 @@
+import type { StoredSnapshot } from "./checkpoint/storage.js";
+
 /** Where a job is in its life, as Flink's `JobStatus`. */
-export type JobStatus = "CREATED" | "RUNNING" | "FINISHED" | "CANCELED" | "FAILED";
+export type JobStatus = "CREATED" | "RUNNING" | "RESTARTING" | "FINISHED" | "CANCELED" | "FAILED";
 
 /** What a finished job reports. */
 export interface JobExecutionResult {
@@ -18,6 +20,14 @@ export interface JobClient {
   cancel(): Promise<void>;
   /** Resolves when the job finishes; rejects if it fails or is cancelled. */
   getJobExecutionResult(): Promise<JobExecutionResult>;
+  /** Takes a checkpoint now (needs checkpointing enabled); resolves when it is stored. */
+  triggerCheckpoint(): Promise<StoredSnapshot>;
+  /** Takes a savepoint into `directory` (default: `savepoints/` under the checkpoint directory); resolves to its path. */
+  triggerSavepoint(directory?: string): Promise<string>;
+  /** Takes a savepoint after which the sources read nothing more, then stops the job (FINISHED); resolves to its path. */
+  stopWithSavepoint(directory?: string): Promise<string>;
+  /** Completed checkpoints and savepoints of this run, oldest first. */
+  getCheckpoints(): readonly StoredSnapshot[];
 }
 
 /** `execute` on a bounded job: it ran to the end. On an unbounded job: it is running. */

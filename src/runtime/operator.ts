@@ -34,6 +34,16 @@ export interface OperatorContext<O> {
   addPending(work: Promise<void>): void;
   /** The job runs in batch mode: input arrives sorted by key and time, no watermarks until the end. */
   readonly batch: boolean;
+  /** The job takes checkpoints. */
+  readonly checkpointing: boolean;
+  /** An id of this run of the job, different after each restart. */
+  readonly attempt: string;
+  /**
+   * On a restore: what `snapshotState` returned in the old subtasks this one takes over (old
+   * subtask j goes to new subtask j mod parallelism). `restoreState` gets only the state of the
+   * subtask with the same index; operators that must not lose any (sinks) read this instead.
+   */
+  readonly restoredStates: readonly unknown[];
   readonly log: Logger;
 }
 
@@ -56,10 +66,18 @@ export interface Operator<I, O> {
   onTimer?(timer: Timer, domain: TimeDomain): void;
   /** Called when all inputs have ended (bounded input), after the final watermark; may flush. */
   endInput?(): void | Promise<void>;
-  /** Operator state that is not keyed state or timers (those the runtime snapshots itself). */
-  snapshotState?(): unknown;
+  /**
+   * Operator state that is not keyed state or timers (those the runtime snapshots itself), taken
+   * when a checkpoint barrier has arrived on every input. What belongs to the checkpoint must be
+   * decided in the call; a returned promise may finish the I/O (a sink's pre-commit).
+   */
+  snapshotState?(checkpointId: number): unknown;
   /** Called after `open` with what `snapshotState` returned, when the subtask is restored. */
   restoreState?(state: unknown): void;
+  /** Every subtask of the job has stored checkpoint `checkpointId` (commit transactions). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint `checkpointId` will not complete. */
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 
@@ -71,8 +89,10 @@ export interface TwoInputOperator<I1, I2, O> {
   processWatermark?(watermark: number): void;
   onTimer?(timer: Timer, domain: TimeDomain): void;
   endInput?(): void | Promise<void>;
-  snapshotState?(): unknown;
+  snapshotState?(checkpointId: number): unknown;
   restoreState?(state: unknown): void;
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 

@@ -155,8 +155,31 @@ export interface KeyGroupRange {
 export interface KeyedStateSnapshot {
   readonly version: 1;
   readonly maxParallelism: number;
-  /** key group -> entries, each `[stateName, key bytes, namespace, value bytes]`. */
+  /**
+   * key group -> entries, each `[stateName, key bytes, namespace, value bytes]`. A full snapshot
+   * omits empty key groups; an incremental one has every changed key group of its range, with an
+   * empty array when none of its entries is left.
+   */
   readonly keyGroups: Record<number, Array<[string, Uint8Array, string, Uint8Array]>>;
+  /**
+   * Incremental snapshots only: the key groups of the range whose entries are exactly those of the
+   * backend's previous `snapshot()` call (ascending; their entries are not in `keyGroups`). Every
+   * key group of the range is either here or a key of `keyGroups`, never both. `restore()` refuses
+   * a snapshot that has this field (`STATE_INCOMPLETE_SNAPSHOT`): resolve it against the earlier
+   * snapshots first.
+   */
+  readonly unchanged?: readonly number[];
+}
+
+/** How to take a snapshot. */
+export interface SnapshotOptions {
+  /**
+   * Leave out key groups unchanged since the previous snapshot, listing them in `unchanged` (where
+   * the backend can: LevelDB; the heap backend always takes a full snapshot). Honoured only when
+   * there was a `snapshot()` call, full or incremental, since the backend was created or last
+   * restored, with the same range; otherwise the snapshot is full, without `unchanged`.
+   */
+  readonly incremental?: boolean;
 }
 
 /**
@@ -182,8 +205,11 @@ export interface KeyedStateBackend {
   /** Writes buffered changes to durable storage (a no-op on heap). */
   flush(): Promise<void>;
   /** All entries of the owned key groups (or of `range`), serialised. */
-  snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot>;
-  /** Loads the entries of the snapshots that fall in this backend's range; existing state is replaced. */
+  snapshot(range?: KeyGroupRange, options?: SnapshotOptions): Promise<KeyedStateSnapshot>;
+  /**
+   * Loads the entries of the snapshots that fall in this backend's range; existing state is
+   * replaced. Refuses a snapshot with `unchanged`; the next snapshot after a restore is full.
+   */
   restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void>;
   /** Number of (state, key, namespace) entries held. */
   size(): number;

@@ -9,6 +9,8 @@ import type { KeySelector, Operator, OperatorContext, TwoInputOperator } from ".
 import { HeapOperatorStateStore } from "../operator-state.js";
 import { InternalTimerService, type ProcessingTimeService, type TimersSnapshot, type TimeDomain } from "../timers/timer-service.js";
 import type { Timer } from "../timers/timer-queue.js";
+import type { CheckpointBarrier, SnapshotKind } from "../checkpoint/barrier.js";
+import type { SourceSplit } from "../source/source.js";
 import type { ChannelTarget } from "./channel.js";
 import { OutputImpl } from "./output-impl.js";
 
@@ -22,7 +24,29 @@ export interface InstanceEnv {
   addPending(work: Promise<void>): void;
   /** A subtask has ended its input and sent end of input downstream. */
   instanceFinished(): void;
+  /** The job takes checkpoints (sinks then commit only on completed checkpoints). */
+  readonly checkpointing?: boolean;
+  /** An id of this run of the job, different after each restart. */
+  readonly attempt?: string;
+  /**
+   * A subtask has taken its part of checkpoint `barrier.id`: its state was captured when this was
+   * called; `snapshot` resolves once it is serialised (or rejects if it failed).
+   */
+  /** A source subtask's input ended and it waits for a final checkpoint. */
+  sourceAtEnd?(): void;
+  acknowledge?(task: { readonly node: JobNode; readonly subtaskIndex: number }, barrier: CheckpointBarrier, snapshot: Promise<TaskSnapshot>): void;
 }
+
+/** A source subtask's part of a checkpoint: its splits with their positions. */
+export interface SourceSnapshot {
+  readonly kind: "source";
+  readonly operatorId: string;
+  readonly subtaskIndex: number;
+  readonly splits: readonly SourceSplit[];
+}
+
+/** What one subtask contributes to a checkpoint. */
+export type TaskSnapshot = SourceSnapshot | ({ readonly kind: "operator" } & OperatorSnapshot);
 
 /** Everything needed to bring a subtask back: keyed state, timers, operator and broadcast state. */
 export interface OperatorSnapshot {
@@ -47,30 +71,111 @@ class InputGate {
     this.valve = new StatusWatermarkValve(channels);
   }
 
-  channel(i: number): ChannelTarget {
+  get endedChannels(): number {
+    return this.ended;
+  }
+
+  channel(i: number): InputChannel {
     const owner = this.owner;
     const index = this.index;
     const valve = this.valve;
-    let ended = false;
-    return {
-      record: index === 1 ? (v, ts) => owner.push1(v, ts) : (v, ts) => owner.push2(v, ts),
-      watermark: (wm) => {
-        const c = valve.inputWatermark(i, wm);
-        if (c !== undefined) owner.onInputWatermark(index, c);
-      },
-      idle: (idle) => {
-        const c = valve.inputIdle(i, idle);
-        if (c !== undefined) owner.onInputWatermark(index, c);
-        owner.onIdleChange();
-      },
-      end: () => {
-        if (ended) return;
-        ended = true;
-        const c = valve.inputIdle(i, true);
-        if (c !== undefined) owner.onInputWatermark(index, c);
-        if (++this.ended === this.channels) owner.onInputEnd(index);
-      },
+    const ch = new InputChannel(owner);
+    ch.record = index === 1 ? (v, ts) => owner.push1(v, ts) : (v, ts) => owner.push2(v, ts);
+    ch.watermark = (wm) => {
+      const c = valve.inputWatermark(i, wm);
+      if (c !== undefined) owner.onInputWatermark(index, c);
     };
+    ch.idle = (idle) => {
+      const c = valve.inputIdle(i, idle);
+      if (c !== undefined) owner.onInputWatermark(index, c);
+      owner.onIdleChange();
+    };
+    ch.end = () => {
+      if (ch.ended) return;
+      ch.ended = true;
+      const c = valve.inputIdle(i, true);
+      if (c !== undefined) owner.onInputWatermark(index, c);
+      if (++this.ended === this.channels) owner.onInputEnd(index);
+      owner.onChannelEnded();
+    };
+    ch.barrier = (b) => owner.onBarrier(ch, b);
+    ch.open();
+    return ch;
+  }
+}
+
+const HELD_RECORD = 0;
+const HELD_WATERMARK = 1;
+const HELD_IDLE = 2;
+const HELD_BARRIER = 3;
+const HELD_END = 4;
+
+/**
+ * One input channel. While it is blocked for barrier alignment (its barrier has arrived, others'
+ * have not), everything it receives is held in order and replayed when the alignment completes.
+ * Blocking swaps the methods, so the unblocked path costs nothing extra.
+ */
+class InputChannel implements ChannelTarget {
+  record!: (value: unknown, timestamp: number) => void;
+  watermark!: (watermark: number) => void;
+  idle!: (idle: boolean) => void;
+  barrier!: (barrier: CheckpointBarrier) => void;
+  end!: () => void;
+  ended = false;
+  /** Held items as triples [kind, a, b] while blocked. */
+  held: unknown[] | undefined;
+  private live!: Pick<InputChannel, "record" | "watermark" | "idle" | "barrier" | "end">;
+
+  constructor(readonly owner: OperatorInstance) {}
+
+  /** Records the live methods (after the gate set them). */
+  open(): void {
+    this.live = { record: this.record, watermark: this.watermark, idle: this.idle, barrier: this.barrier, end: this.end };
+  }
+
+  get blocked(): boolean {
+    return this.held !== undefined;
+  }
+
+  block(): void {
+    const held: unknown[] = (this.held = []);
+    this.record = (v, ts) => void held.push(HELD_RECORD, v, ts);
+    this.watermark = (wm) => void held.push(HELD_WATERMARK, wm, undefined);
+    this.idle = (idle) => void held.push(HELD_IDLE, idle, undefined);
+    this.barrier = (b) => void held.push(HELD_BARRIER, b, undefined);
+    this.end = () => void held.push(HELD_END, undefined, undefined);
+  }
+
+  /** Unblocks and replays what was held; stops replaying (and holds the rest) if a replayed barrier blocks it again. */
+  unblock(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    Object.assign(this, this.live);
+    for (let i = 0; i < held.length; i += 3) {
+      if (this.held !== undefined) {
+        for (let j = i; j < held.length; j++) (this.held as unknown[]).push(held[j]);
+        return;
+      }
+      const a = held[i + 1];
+      switch (held[i]) {
+        case HELD_RECORD:
+          this.record(a, held[i + 2] as number);
+          break;
+        case HELD_WATERMARK:
+          this.watermark(a as number);
+          break;
+        case HELD_IDLE:
+          this.idle(a as boolean);
+          break;
+        case HELD_BARRIER:
+          this.barrier(a as CheckpointBarrier);
+          break;
+        case HELD_END:
+          this.end();
+          break;
+      }
+    }
   }
 }
 
@@ -101,6 +206,11 @@ export class OperatorInstance {
   private batchItems: Map<unknown, { key: StateKey; items: BatchItem[] }> | undefined;
   private readonly fireEvent = (t: Timer) => this.fire(t, "event");
   private readonly fireProcessing = (t: Timer) => this.fire(t, "processing");
+  /** The checkpoint being aligned, and the channels whose barrier for it has arrived (blocked). */
+  private aligning: CheckpointBarrier | undefined;
+  private aligned: InputChannel[] = [];
+  /** Snapshot the next keyed-state snapshot incrementally (the previous one was part of a completed checkpoint). */
+  private incrementalBase = false;
 
   constructor(
     readonly node: JobNode,
@@ -166,6 +276,12 @@ export class OperatorInstance {
       batch: this.env.batch,
       log: this.env.log.child({ operator: node.name, subtask: subtaskIndex }),
       addPending: (w) => this.env.addPending(w),
+      checkpointing: this.env.checkpointing ?? false,
+      attempt: this.env.attempt ?? "0",
+      // operator-defined state of old subtask j goes to new subtask j mod parallelism
+      restoredStates: (restore ?? [])
+        .filter((r) => r.subtaskIndex % node.parallelism === subtaskIndex && r.operator !== undefined)
+        .map((r) => r.operator),
     };
     await this.op.open?.(ctx);
     // operator-defined state does not split by key group: subtask i gets what subtask i had
@@ -197,6 +313,94 @@ export class OperatorInstance {
       backend.setCurrentKey(keyOf(v));
       bound(v, ts);
     };
+  }
+
+  /** A checkpoint barrier on `ch`: block the channel until every input channel has delivered it. */
+  onBarrier(ch: InputChannel, b: CheckpointBarrier): void {
+    if (this.finished) return;
+    const current = this.aligning;
+    if (current !== undefined) {
+      if (b.id < current.id) return; // a barrier of a checkpoint already given up
+      if (b.id > current.id) {
+        // a newer checkpoint overtook one that never aligned (it was aborted): start over
+        this.releaseAligned();
+        this.onBarrier(ch, b);
+        return;
+      }
+    } else this.aligning = b;
+    this.aligned.push(ch);
+    if (!this.completeAlignmentIfReady()) ch.block();
+  }
+
+  onChannelEnded(): void {
+    if (this.aligning !== undefined) this.completeAlignmentIfReady();
+  }
+
+  private completeAlignmentIfReady(): boolean {
+    let total = 0;
+    let ended = 0;
+    for (const g of this.gates) {
+      total += g.channels;
+      ended += g.endedChannels;
+    }
+    if (this.aligned.length + ended < total) return false;
+    const b = this.aligning!;
+    this.aligning = undefined;
+    this.env.acknowledge?.(this, b, this.snapshotAt(b));
+    this.output.emitBarrier(b);
+    this.releaseAligned();
+    return true;
+  }
+
+  private releaseAligned(): void {
+    const channels = this.aligned;
+    this.aligned = [];
+    this.aligning = undefined;
+    for (const c of channels) c.unblock();
+  }
+
+  /**
+   * Captures this subtask's state for checkpoint `b` now (timers, operator state, and the start
+   * of the keyed-state snapshot, which fixes its content synchronously) and serialises it
+   * asynchronously, so records after the barrier are processed while it is written.
+   */
+  snapshotAt(b: CheckpointBarrier): Promise<TaskSnapshot> {
+    const incremental = b.kind === "checkpoint" && this.incrementalBase;
+    let keyed: Promise<KeyedStateSnapshot> | undefined;
+    let operator: unknown;
+    let timers: TimersSnapshot;
+    let operatorState: OperatorSnapshot["operatorState"];
+    try {
+      keyed = this.backend?.snapshot(undefined, { incremental });
+      timers = this.timers.snapshot();
+      operator = this.op.snapshotState?.(b.id);
+      operatorState = this.operatorState.snapshot();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return (async () => ({
+      kind: "operator" as const,
+      operatorId: this.node.operatorId,
+      subtaskIndex: this.subtaskIndex,
+      keyed: keyed === undefined ? undefined : await keyed,
+      timers,
+      operator: operator instanceof Promise ? await operator : operator,
+      operatorState,
+    }))();
+  }
+
+  /** Checkpoint `id` is stored by every subtask: later keyed snapshots may be incremental against it. */
+  notifyCheckpointComplete(id: number, kind: SnapshotKind): Promise<void> | undefined {
+    if (kind === "checkpoint") this.incrementalBase = true;
+    const r = this.op.notifyCheckpointComplete?.(id);
+    return r instanceof Promise ? r : undefined;
+  }
+
+  /** Checkpoint `id` will not complete: the next keyed snapshot must be full. */
+  notifyCheckpointAborted(id: number): Promise<void> | undefined {
+    this.incrementalBase = false;
+    const r = this.op.notifyCheckpointAborted?.(id);
+    return r instanceof Promise ? r : undefined;
   }
 
   onInputWatermark(index: 1 | 2, watermark: number): void {
@@ -265,15 +469,10 @@ export class OperatorInstance {
     return this.timers.advanceProcessingTime(now, this.fireProcessing);
   }
 
+  /** A full snapshot now, outside any checkpoint (tests, the harness). */
   async snapshot(): Promise<OperatorSnapshot> {
-    return {
-      operatorId: this.node.operatorId,
-      subtaskIndex: this.subtaskIndex,
-      keyed: this.backend === undefined ? undefined : await this.backend.snapshot(),
-      timers: this.timers.snapshot(),
-      operator: this.op.snapshotState?.(),
-      operatorState: this.operatorState.snapshot(),
-    };
+    const { kind: _, ...snapshot } = (await this.snapshotAt({ id: 0, timestamp: Date.now(), kind: "savepoint" })) as { kind: "operator" } & OperatorSnapshot;
+    return snapshot;
   }
 
   /** Restores keyed state, timers and broadcast state from snapshots of any parallelism. */

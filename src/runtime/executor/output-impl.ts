@@ -1,5 +1,6 @@
 import type { Output } from "../operator.js";
 import type { OutputTag } from "../output-tag.js";
+import type { CheckpointBarrier } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "./channel.js";
 
 /**
@@ -56,6 +57,11 @@ export class OutputImpl implements Output<unknown> {
     if (idle === this.isIdle) return;
     this.isIdle = idle;
     for (let i = 0; i < this.all.length; i++) this.all[i].idle(idle);
+  }
+
+  /** Sends a checkpoint barrier on every channel (main and side outputs), after what was emitted before it. */
+  emitBarrier(barrier: CheckpointBarrier): void {
+    for (let i = 0; i < this.all.length; i++) this.all[i].barrier(barrier);
   }
 
   end(): void {

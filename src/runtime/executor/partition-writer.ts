@@ -1,5 +1,6 @@
 import { keyGroupFor, subtaskForKeyGroup } from "../../state/key-group.js";
 import type { PartitionerSpec } from "../graph/partitioner.js";
+import type { CheckpointBarrier } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "./channel.js";
 
 /**
@@ -20,6 +21,9 @@ export function partitionWriter(
     },
     idle(idle: boolean) {
       for (let i = 0; i < n; i++) targets[i].idle(idle);
+    },
+    barrier(b: CheckpointBarrier) {
+      for (let i = 0; i < n; i++) targets[i].barrier(b);
     },
     end() {
       for (let i = 0; i < n; i++) targets[i].end();

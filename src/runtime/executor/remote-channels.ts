@@ -1,5 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { JobEdge, JobNode } from "../graph/job-graph.js";
+import type { CheckpointBarrier } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "./channel.js";
 import type { RecordCodec } from "./record-codec.js";
 
@@ -15,6 +16,7 @@ const RECORD_CODED = 1;
 const WATERMARK = 2;
 const IDLE = 3;
 const END = 4;
+const BARRIER = 5;
 const OP = 5;
 
 /** Records per batch before it is posted without waiting for the end of the sender's batch. */
@@ -135,6 +137,11 @@ export class RemoteChannels {
         push(END, 0);
         link.post();
       },
+      barrier: (b) => {
+        link.values.push(b);
+        push(BARRIER, 0);
+        link.post();
+      },
     };
   }
 
@@ -201,6 +208,9 @@ export class RemoteChannels {
                 break;
               case END:
                 ch.end();
+                break;
+              case BARRIER:
+                ch.barrier(values[nextValue++] as CheckpointBarrier);
                 break;
             }
           }

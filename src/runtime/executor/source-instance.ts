@@ -3,7 +3,8 @@ import type { WatermarkGenerator } from "../event-time/watermark-generator.js";
 import { MAX_WATERMARK, NO_TIMESTAMP } from "../event-time/watermark.js";
 import type { JobNode } from "../graph/job-graph.js";
 import type { ReaderOutput, SourceReader, SourceSplit } from "../source/source.js";
-import type { InstanceEnv } from "./operator-instance.js";
+import type { CheckpointBarrier } from "../checkpoint/barrier.js";
+import type { InstanceEnv, SourceSnapshot } from "./operator-instance.js";
 import { OutputImpl } from "./output-impl.js";
 
 interface SplitTracker {
@@ -32,6 +33,15 @@ export class SourceInstance {
   private cancelled = false;
   private wakeCancel: (() => void) | undefined;
   private readonly readerOutput: ReaderOutput<unknown>;
+  /** Barriers to put into the output at the next turn of the loop. */
+  private readonly barriers: Array<{ barrier: CheckpointBarrier; stop: boolean }> = [];
+  /** The input ended; with checkpoints, the subtask waits for a checkpoint taken after that before it ends. */
+  private atEnd = false;
+  /** Id of the first barrier this subtask put out after its input ended. */
+  private endBarrier: number | undefined;
+  private finalCheckpointDone = false;
+  /** A stop-with-savepoint barrier went out: read nothing more. */
+  private stopped = false;
 
   constructor(
     readonly node: JobNode,
@@ -95,6 +105,11 @@ export class SourceInstance {
     const idleness = t.watermarkStrategy.idlenessMs;
     let lastYield = performance.now();
     while (!this.cancelled) {
+      if (this.barriers.length > 0) this.injectBarriers();
+      if (this.stopped) {
+        await this.sleep();
+        continue;
+      }
       const r = this.reader.pollNext(this.readerOutput);
       const status = r instanceof Promise ? await r : r;
       if (!this.env.batch) this.emitWatermark(idleness);
@@ -116,9 +131,72 @@ export class SourceInstance {
     }
     if (this.cancelled) return;
     this.output.emitWatermark(MAX_WATERMARK);
+    if (this.env.checkpointing) await this.awaitFinalCheckpoint();
+    if (this.cancelled) return;
     this.finished = true;
     this.output.end();
     this.env.instanceFinished();
+  }
+
+  /**
+   * As Flink's final checkpoint (FLIP-147): a bounded input has ended, but the subtask sends end of
+   * input only after a checkpoint that includes its end position completes, so that sinks commit
+   * the last records through a checkpoint and a crash after this point replays nothing.
+   */
+  private async awaitFinalCheckpoint(): Promise<void> {
+    this.atEnd = true;
+    this.env.sourceAtEnd?.();
+    while (!this.cancelled && !this.finalCheckpointDone) {
+      if (this.barriers.length > 0) this.injectBarriers();
+      if (this.finalCheckpointDone) break;
+      await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wakeCancel = resolve)).then(() => {
+      this.wakeCancel = undefined;
+    });
+  }
+
+  /** Queues a barrier for the next turn of the loop (between two batches); `stop`: read nothing after it. */
+  triggerBarrier(barrier: CheckpointBarrier, stop = false): void {
+    this.barriers.push({ barrier, stop });
+    this.wakeCancel?.();
+  }
+
+  private injectBarriers(): void {
+    const t = this.node.t;
+    if (t.kind !== "source") throw new JobError("unreachable");
+    for (const { barrier, stop } of this.barriers.splice(0)) {
+      let snapshot: Promise<SourceSnapshot>;
+      try {
+        // a copy: readers may keep mutating the split objects they return
+        const splits = structuredClone(this.reader.snapshotState(barrier.id));
+        snapshot = Promise.resolve({ kind: "source", operatorId: this.node.operatorId, subtaskIndex: this.subtaskIndex, splits });
+      } catch (e) {
+        snapshot = Promise.reject(e);
+      }
+      if (this.atEnd && this.endBarrier === undefined) this.endBarrier = barrier.id;
+      this.env.acknowledge?.(this, barrier, snapshot);
+      this.output.emitBarrier(barrier);
+      if (stop) this.stopped = true;
+    }
+  }
+
+  /** Checkpoint `id` completed: tell the reader (commit offsets), and end if it was the final one. */
+  notifyCheckpointComplete(id: number): Promise<void> | undefined {
+    if (this.endBarrier !== undefined && id >= this.endBarrier) {
+      this.finalCheckpointDone = true;
+      this.wakeCancel?.();
+    }
+    const r = this.reader?.notifyCheckpointComplete?.(id);
+    return r instanceof Promise ? r : undefined;
+  }
+
+  /** Waiting for a final checkpoint (the input ended). */
+  get waitingForFinalCheckpoint(): boolean {
+    return this.atEnd && !this.finalCheckpointDone;
   }
 
   private async waitForData(idleness: number | undefined): Promise<void> {

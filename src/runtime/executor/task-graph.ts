@@ -5,8 +5,9 @@ import type { Logger } from "../logger.js";
 import { SinkOperator } from "../operators/sink-operator.js";
 import type { SourceSplit } from "../source/source.js";
 import type { ProcessingTimeService } from "../timers/timer-service.js";
+import type { CheckpointBarrier, SnapshotKind } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "./channel.js";
-import { OperatorInstance, type InstanceEnv, type OperatorSnapshot } from "./operator-instance.js";
+import { OperatorInstance, type InstanceEnv, type OperatorSnapshot, type TaskSnapshot } from "./operator-instance.js";
 import { partitionWriter } from "./partition-writer.js";
 import { SourceInstance } from "./source-instance.js";
 
@@ -35,6 +36,16 @@ export interface TaskGraphOptions {
   readonly log: Logger;
   /** A clock to use instead of wall time (the test harness's). */
   readonly clock?: ProcessingTimeService;
+  /** The job takes checkpoints: acknowledgements go to `checkpoints`. */
+  readonly checkpoints?: {
+    acknowledge(barrier: CheckpointBarrier, snapshot: Promise<TaskSnapshot>): void;
+    /** Every local source has ended its input and waits for a final checkpoint. */
+    allSourcesAtEnd(): void;
+  };
+  /** An id of this run of the job, different after each restart. */
+  readonly attempt?: string;
+  /** Periodic checkpoints are on (sinks commit on checkpoints; bounded sources wait for a final one). */
+  readonly checkpointing?: boolean;
 }
 
 /**
@@ -76,6 +87,12 @@ export class TaskGraph {
       },
       instanceFinished: () => {
         if (--this.remaining === 0) void this.finish();
+      },
+      checkpointing: options.checkpointing ?? false,
+      attempt: options.attempt ?? "0",
+      acknowledge: (_task, barrier, snapshot) => options.checkpoints?.acknowledge(barrier, snapshot),
+      sourceAtEnd: () => {
+        if (this.sources.every((s) => s.waitingForFinalCheckpoint || s.finished)) options.checkpoints?.allSourcesAtEnd();
       },
     };
     for (const node of nodes) {
@@ -135,6 +152,34 @@ export class TaskGraph {
   ): Promise<void> {
     await Promise.all(this.operators.map((op) => op.open(restore?.(op.node, op.subtaskIndex))));
     await Promise.all(this.sources.map((src) => src.open(splits(src.node, src.subtaskIndex))));
+  }
+
+  /** Number of local subtasks (each acknowledges every checkpoint). */
+  get taskCount(): number {
+    return this.sources.length + this.operators.length;
+  }
+
+  /** Puts a checkpoint barrier into every local source's output at its next turn. */
+  injectBarrier(barrier: CheckpointBarrier, stop: boolean): void {
+    for (const src of this.sources) src.triggerBarrier(barrier, stop);
+  }
+
+  /** Checkpoint `id` is complete everywhere: operators (sinks commit) and sources learn it. */
+  async notifyCheckpointComplete(id: number, kind: SnapshotKind): Promise<void> {
+    const work: Array<Promise<void>> = [];
+    for (const op of this.operators) {
+      const r = op.notifyCheckpointComplete(id, kind);
+      if (r !== undefined) work.push(r);
+    }
+    for (const src of this.sources) {
+      const r = src.notifyCheckpointComplete(id);
+      if (r !== undefined) work.push(r);
+    }
+    await Promise.all(work);
+  }
+
+  async notifyCheckpointAborted(id: number): Promise<void> {
+    await Promise.all(this.operators.map((op) => op.notifyCheckpointAborted(id)));
   }
 
   /** Runs every local source until all local subtasks end; rejects with the first failure. */

@@ -33,6 +33,7 @@ export class WorkerExecutor implements Executor {
   constructor(private readonly options: WorkerExecutorOptions) {}
 
   async execute(env: StreamExecutionEnvironment, jobName: string, nodes: JobNode[]): Promise<JobClient> {
+    if (env.getCheckpointConfig() !== undefined) throw unsupported("checkpoints");
     const jobId = randomUUID();
     const log = env.getLogger().child({ jobId, job: jobName });
     const threads = this.options.threads ?? Math.max(...nodes.map((n) => n.parallelism));
@@ -154,6 +155,14 @@ export class WorkerExecutor implements Executor {
         await result.catch(() => {});
       },
       getJobExecutionResult: () => result,
+      triggerCheckpoint: () => Promise.reject(unsupported("checkpoints")),
+      triggerSavepoint: () => Promise.reject(unsupported("savepoints")),
+      stopWithSavepoint: () => Promise.reject(unsupported("savepoints")),
+      getCheckpoints: () => [],
     };
   }
+}
+
+function unsupported(what: string): JobError {
+  return new JobError(`the worker-thread executor does not take ${what} yet; run the job with the local executor for exactly-once`, { code: "CHECKPOINT_UNSUPPORTED" });
 }

@@ -17,7 +17,14 @@ export class SinkOperator<T> implements Operator<T, never> {
 
   async open(ctx: OperatorContext<never>): Promise<void> {
     this.ctx = ctx;
-    this.writer = await this.sink.createWriter({ subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, log: ctx.log });
+    this.writer = await this.sink.createWriter({
+      subtaskIndex: ctx.subtaskIndex,
+      parallelism: ctx.parallelism,
+      log: ctx.log,
+      restoredState: ctx.restoredStates,
+      attempt: ctx.attempt,
+      checkpointing: ctx.checkpointing,
+    });
   }
 
   processElement(value: T, timestamp: number): void {
@@ -35,6 +42,19 @@ export class SinkOperator<T> implements Operator<T, never> {
     this.dirty = false;
     const r = this.writer.flush?.(false);
     return r instanceof Promise ? r : undefined;
+  }
+
+  /** Pre-commit at the barrier: the writer seals what it has and returns its state. */
+  snapshotState(checkpointId: number): unknown {
+    return this.writer.snapshotState?.(checkpointId);
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void> {
+    return this.writer.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void | Promise<void> {
+    return this.writer.notifyCheckpointAborted?.(checkpointId);
   }
 
   async endInput(): Promise<void> {

@@ -1,8 +1,9 @@
 import type { StateBackendFactory, StateKey } from "../../state/api.js";
 import { DEFAULT_MAX_PARALLELISM } from "../../state/key-group.js";
 import { heapBackend } from "../../state/index.js";
+import type { CheckpointBarrier } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "../executor/channel.js";
-import { OperatorInstance, type InstanceEnv, type OperatorSnapshot } from "../executor/operator-instance.js";
+import { OperatorInstance, type InstanceEnv, type OperatorSnapshot, type TaskSnapshot } from "../executor/operator-instance.js";
 import type { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from "../functions/broadcast-process-function.js";
 import type {
   CoProcessFunction,
@@ -54,6 +55,8 @@ export class OperatorHarness<I1, O, I2 = never> {
   private readonly out: Array<HarnessRecord<O>> = [];
   private readonly side = new Map<string, Array<HarnessRecord<unknown>>>();
   private readonly watermarks: number[] = [];
+  private readonly barriers: CheckpointBarrier[] = [];
+  private readonly checkpoints = new Map<number, Promise<TaskSnapshot>>();
   private readonly pending: Array<Promise<void>> = [];
   private time: number;
   private readonly instance: OperatorInstance;
@@ -71,6 +74,10 @@ export class OperatorHarness<I1, O, I2 = never> {
       log: runtimeLogger(),
       addPending: (w) => void this.pending.push(w),
       instanceFinished: () => {},
+      acknowledge: (_task, b, snapshot) => {
+        snapshot.catch(() => {});
+        this.checkpoints.set(b.id, snapshot);
+      },
     };
     const upstream = { parallelism: 1 } as JobNode;
     const t =
@@ -99,6 +106,7 @@ export class OperatorHarness<I1, O, I2 = never> {
         record: (v, ts) => void this.out.push({ value: v as O, timestamp: ts }),
         watermark: (wm) => void this.watermarks.push(wm),
         idle: () => {},
+        barrier: (b) => void this.barriers.push(b),
         end: () => {},
       },
       undefined,
@@ -196,6 +204,31 @@ export class OperatorHarness<I1, O, I2 = never> {
   }
 
   /** Moves processing time to `time` and fires due processing-time timers. */
+  /** A checkpoint barrier on input 1 (or `input`); the subtask snapshots once it has arrived on every input. */
+  processBarrier(id: number, input: 1 | 2 = 1): this {
+    this.channels[input - 1].barrier({ id, timestamp: this.time, kind: "checkpoint" });
+    return this;
+  }
+
+  /** The barriers the operator forwarded, in order. */
+  getBarriers(): CheckpointBarrier[] {
+    return [...this.barriers];
+  }
+
+  /** The snapshot the subtask took at barrier `id` (undefined until every input delivered it). */
+  async checkpointSnapshot(id: number): Promise<OperatorSnapshot | undefined> {
+    const s = await this.checkpoints.get(id);
+    if (s === undefined || s.kind !== "operator") return undefined;
+    const { kind: _, ...snapshot } = s;
+    return snapshot;
+  }
+
+  /** Tells the operator that checkpoint `id` completed (sinks commit). */
+  async notifyCheckpointComplete(id: number): Promise<this> {
+    await this.instance.notifyCheckpointComplete(id, "checkpoint");
+    return this;
+  }
+
   setProcessingTime(time: number): this {
     this.time = time;
     this.instance.advanceProcessingTime(time);
