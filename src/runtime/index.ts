@@ -1,5 +1,10 @@
 /** The runtime's public face: the DataStream API, event time, sources and sinks, executors. */
-export { StreamExecutionEnvironment, type RuntimeMode, type Executor } from "./environment.js";
+export { StreamExecutionEnvironment, type RuntimeMode, type Executor, type CheckpointOptions, type CheckpointConfig } from "./environment.js";
+export type { CheckpointBarrier, SnapshotKind } from "./checkpoint/barrier.js";
+export type { CheckpointStorage, CompletedSnapshot, SnapshotOperator, StoredSnapshot } from "./checkpoint/storage.js";
+export { LocalCheckpointStorage, findLatestCheckpoint } from "./checkpoint/local-storage.js";
+export { RestartStrategies, type RestartStrategy } from "./checkpoint/restart-strategy.js";
+export type { RestoreSettings } from "./checkpoint/restore.js";
 export { DataStream, DataStreamSink } from "./datastream/data-stream.js";
 export { KeyedStream } from "./datastream/keyed-stream.js";
 export { ConnectedStreams } from "./datastream/connected-streams.js";
@@ -44,7 +49,7 @@ export type { JobClient, JobStatus, JobExecutionResult, ExecuteResult } from "./
 export { LocalExecutor } from "./executor/local-executor.js";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./executor/worker-executor.js";
 export { numericRecordCodec, type RecordCodec } from "./executor/record-codec.js";
-export type { OperatorSnapshot } from "./executor/operator-instance.js";
+export type { OperatorSnapshot, SourceSnapshot, TaskSnapshot } from "./executor/operator-instance.js";
 export { OperatorHarness, type HarnessOptions, type HarnessRecord } from "./testing/operator-harness.js";
 export * from "./windowing/index.js";
 export { JoinedStreams, JoinWhere, JoinEqualTo, JoinWithWindow, type JoinFunction, type FlatJoinFunction } from "./join/joined-streams.js";

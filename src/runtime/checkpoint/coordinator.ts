@@ -220,6 +220,11 @@ export class CheckpointCoordinator {
     for (const w of this.queue.splice(0)) w();
   }
 
+  /** The id of the last checkpoint triggered (ids are never reused, even across restarts). */
+  get lastTriggeredId(): number {
+    return this.nextId - 1;
+  }
+
   get inFlight(): boolean {
     return this.pending !== undefined;
   }

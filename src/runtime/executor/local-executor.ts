@@ -70,7 +70,7 @@ export class LocalExecutor implements Executor {
             ? undefined
             : {
                 acknowledge: (b, s) => coordinator!.acknowledge(b, s),
-                allSourcesAtEnd: () => void coordinator?.trigger("checkpoint").catch(() => {}),
+                finalCheckpoint: () => coordinator!.trigger("checkpoint"),
               },
       });
       const splits = await assignSplits(nodes);
@@ -129,6 +129,7 @@ export class LocalExecutor implements Executor {
           await attempt.graph.run();
         } catch (e) {
           attempt.coordinator?.stop();
+          if (attempt.coordinator !== undefined) lastId = Math.max(lastId, attempt.coordinator.lastTriggeredId);
           await attempt.graph.close().catch(() => {});
           if (cancelled) throw new JobError(`job "${jobName}" was cancelled`, { code: "JOB_CANCELLED" });
           current = await this.restart(e, backoff, log, jobName, (ms) => {

@@ -37,8 +37,6 @@ export class SourceInstance {
   private readonly barriers: Array<{ barrier: CheckpointBarrier; stop: boolean }> = [];
   /** The input ended; with checkpoints, the subtask waits for a checkpoint taken after that before it ends. */
   private atEnd = false;
-  /** Id of the first barrier this subtask put out after its input ended. */
-  private endBarrier: number | undefined;
   private finalCheckpointDone = false;
   /** A stop-with-savepoint barrier went out: read nothing more. */
   private stopped = false;
@@ -177,19 +175,20 @@ export class SourceInstance {
       } catch (e) {
         snapshot = Promise.reject(e);
       }
-      if (this.atEnd && this.endBarrier === undefined) this.endBarrier = barrier.id;
       this.env.acknowledge?.(this, barrier, snapshot);
       this.output.emitBarrier(barrier);
       if (stop) this.stopped = true;
     }
   }
 
-  /** Checkpoint `id` completed: tell the reader (commit offsets), and end if it was the final one. */
+  /** A checkpoint taken after every source's input ended is complete: send end of input. */
+  finalCheckpointCompleted(): void {
+    this.finalCheckpointDone = true;
+    this.wakeCancel?.();
+  }
+
+  /** Checkpoint `id` completed: tell the reader (commit offsets). */
   notifyCheckpointComplete(id: number): Promise<void> | undefined {
-    if (this.endBarrier !== undefined && id >= this.endBarrier) {
-      this.finalCheckpointDone = true;
-      this.wakeCancel?.();
-    }
     const r = this.reader?.notifyCheckpointComplete?.(id);
     return r instanceof Promise ? r : undefined;
   }

@@ -39,8 +39,8 @@ export interface TaskGraphOptions {
   /** The job takes checkpoints: acknowledgements go to `checkpoints`. */
   readonly checkpoints?: {
     acknowledge(barrier: CheckpointBarrier, snapshot: Promise<TaskSnapshot>): void;
-    /** Every local source has ended its input and waits for a final checkpoint. */
-    allSourcesAtEnd(): void;
+    /** Takes the final checkpoint: every local source has ended its input and waits for it. */
+    finalCheckpoint(): Promise<unknown>;
   };
   /** An id of this run of the job, different after each restart. */
   readonly attempt?: string;
@@ -92,7 +92,7 @@ export class TaskGraph {
       attempt: options.attempt ?? "0",
       acknowledge: (_task, barrier, snapshot) => options.checkpoints?.acknowledge(barrier, snapshot),
       sourceAtEnd: () => {
-        if (this.sources.every((s) => s.waitingForFinalCheckpoint || s.finished)) options.checkpoints?.allSourcesAtEnd();
+        if (this.sources.every((s) => s.waitingForFinalCheckpoint)) this.takeFinalCheckpoint();
       },
     };
     for (const node of nodes) {
@@ -152,6 +152,23 @@ export class TaskGraph {
   ): Promise<void> {
     await Promise.all(this.operators.map((op) => op.open(restore?.(op.node, op.subtaskIndex))));
     await Promise.all(this.sources.map((src) => src.open(splits(src.node, src.subtaskIndex))));
+  }
+
+  /**
+   * Every source waits at the end of its input: take a checkpoint, and let the sources end once it
+   * is complete (retrying while checkpoints fail, until the job fails over).
+   */
+  private takeFinalCheckpoint(): void {
+    const checkpoints = this.options.checkpoints;
+    if (checkpoints === undefined || this.failed !== undefined) return;
+    checkpoints.finalCheckpoint().then(
+      () => {
+        for (const src of this.sources) src.finalCheckpointCompleted();
+      },
+      () => {
+        if (this.failed === undefined) setTimeout(() => this.takeFinalCheckpoint(), 100).unref();
+      },
+    );
   }
 
   /** Number of local subtasks (each acknowledges every checkpoint). */

@@ -246,6 +246,17 @@ export class OperatorHarness<I1, O, I2 = never> {
     return this;
   }
 
+  /** Ends one input only (the other keeps running). */
+  endInput1(): this {
+    this.channels[0].end();
+    return this;
+  }
+
+  endInput2(): this {
+    this.channels[1].end();
+    return this;
+  }
+
   /** Everything emitted on the main output so far (with timestamps). */
   getOutput(): Array<HarnessRecord<O>> {
     return [...this.out];
