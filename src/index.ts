@@ -2,3 +2,4 @@
 export * from "./cep/index.js";
 export * from "./runtime/index.js";
 export * from "./state/index.js";
+export * from "./connectors/index.js";

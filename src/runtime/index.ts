@@ -45,6 +45,8 @@ export { DataGeneratorSource, type GeneratorSplit } from "./source/data-generato
 export type { Sink, SinkWriter, SinkWriterContext } from "./sink/sink.js";
 export { CollectSink, type CollectedRecord } from "./sink/collect-sink.js";
 export { DiscardingSink } from "./sink/discarding-sink.js";
+export { TwoPhaseCommitSink, type TwoPhaseCommitOptions, type TwoPhaseCommitState, type PendingTransaction } from "./sink/two-phase-commit-sink.js";
+export { IdempotentSink, type IdempotentSinkOptions, type IdempotentRecord, type IdempotentSinkState } from "./sink/idempotent-sink.js";
 export type { JobClient, JobStatus, JobExecutionResult, ExecuteResult } from "./job-client.js";
 export { LocalExecutor } from "./executor/local-executor.js";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./executor/worker-executor.js";

@@ -15,6 +15,7 @@ export type {
   ListState,
   MapState,
   ReducingState,
+  SnapshotOptions,
   State,
   StateBackendFactory,
   StateDescriptor,

@@ -119,6 +119,7 @@ export class CheckpointCoordinator {
     snapshot.then(
       (s) => {
         if (p.settled) return;
+        this.log.trace({ checkpointId: barrier.id, operatorId: s.operatorId, subtask: s.subtaskIndex, afterMs: Date.now() - barrier.timestamp }, "checkpoint acknowledged");
         p.snapshots.push(s);
         if (++p.acked === this.taskCount) void this.complete(p);
       },

@@ -102,6 +102,8 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     let size = 0;
     const shared = new Set<string>();
     const next = new Map<string, Record<number, KeyGroupRef & { abs: string }>>();
+    // files are written concurrently: each fs call costs an event-loop turn, which a busy job makes long
+    const writes: Array<Promise<void>> = [];
     try {
       const operators: Metadata["operators"][number][] = [];
       for (const op of snapshot.operators) {
@@ -134,7 +136,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
                 absRefs[Number(kg)] = { file: name, offset, length: bytes.length, abs };
                 offset += bytes.length;
               }
-              await writeDurably(abs, chunks);
+              writes.push(writeDurably(abs, chunks));
               bytesWritten += offset;
             }
             keyGroups = {};
@@ -147,7 +149,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
             rest = { ...task, keyed: { version: task.keyed.version, maxParallelism: task.keyed.maxParallelism, keyGroups: {} } };
           }
           const bytes = serialize(rest);
-          await writeDurably(path.join(tmpDir, file), [bytes]);
+          writes.push(writeDurably(path.join(tmpDir, file), [bytes]));
           bytesWritten += bytes.length;
           size += bytes.length;
           subtasks.push(keyGroups === undefined ? { subtaskIndex: task.subtaskIndex, file } : { subtaskIndex: task.subtaskIndex, file, keyGroups });
@@ -156,11 +158,13 @@ export class LocalCheckpointStorage implements CheckpointStorage {
       }
       const meta: Metadata = { version: FORMAT_VERSION, jobName: snapshot.jobName, checkpointId: snapshot.checkpointId, kind: snapshot.kind, timestamp: snapshot.timestamp, operators };
       const metaBytes = Buffer.from(JSON.stringify(meta, null, 1));
+      await Promise.all(writes);
       await writeDurably(path.join(tmpDir, METADATA), [metaBytes]);
       await fsyncDir(tmpDir);
       await fs.rename(tmpDir, finalDir);
       await fsyncDir(path.dirname(finalDir));
     } catch (e) {
+      await Promise.allSettled(writes);
       await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => {});
       throw e;
     }
@@ -283,7 +287,9 @@ function fileTag(operatorId: string): string {
 async function writeDurably(file: string, chunks: readonly Uint8Array[]): Promise<void> {
   const h = await fs.open(file, "w");
   try {
-    for (const c of chunks) await h.write(c);
+    // one call: each awaited write costs a turn of the event loop, long while the job is busy
+    if (chunks.length === 1) await h.write(chunks[0]);
+    else await h.writev(chunks as Uint8Array[]);
     await h.sync();
   } finally {
     await h.close();

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { JobError } from "../../errors.js";
 import type { KeyedStateBackend, KeyedStateSnapshot, StateBackendFactory, StateKey } from "../../state/api.js";
 import { keyGroupFor, keyGroupRangeForSubtask } from "../../state/key-group.js";
@@ -277,7 +278,7 @@ export class OperatorInstance {
       log: this.env.log.child({ operator: node.name, subtask: subtaskIndex }),
       addPending: (w) => this.env.addPending(w),
       checkpointing: this.env.checkpointing ?? false,
-      attempt: this.env.attempt ?? "0",
+      attempt: this.env.attempt ?? randomBytes(4).toString("hex"),
       // operator-defined state of old subtask j goes to new subtask j mod parallelism
       restoredStates: (restore ?? [])
         .filter((r) => r.subtaskIndex % node.parallelism === subtaskIndex && r.operator !== undefined)
@@ -366,6 +367,8 @@ export class OperatorInstance {
    */
   snapshotAt(b: CheckpointBarrier): Promise<TaskSnapshot> {
     const incremental = b.kind === "checkpoint" && this.incrementalBase;
+    // a savepoint's (full) snapshot becomes the backend's base, which no checkpoint stored
+    if (b.kind !== "checkpoint") this.incrementalBase = false;
     let keyed: Promise<KeyedStateSnapshot> | undefined;
     let operator: unknown;
     let timers: TimersSnapshot;
@@ -391,7 +394,7 @@ export class OperatorInstance {
 
   /** Checkpoint `id` is stored by every subtask: later keyed snapshots may be incremental against it. */
   notifyCheckpointComplete(id: number, kind: SnapshotKind): Promise<void> | undefined {
-    if (kind === "checkpoint") this.incrementalBase = true;
+    this.incrementalBase = kind === "checkpoint";
     const r = this.op.notifyCheckpointComplete?.(id);
     return r instanceof Promise ? r : undefined;
   }

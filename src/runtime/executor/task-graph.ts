@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { JobError } from "../../errors.js";
 import type { StateBackendFactory } from "../../state/api.js";
 import type { JobEdge, JobNode } from "../graph/job-graph.js";
@@ -89,7 +90,7 @@ export class TaskGraph {
         if (--this.remaining === 0) void this.finish();
       },
       checkpointing: options.checkpointing ?? false,
-      attempt: options.attempt ?? "0",
+      attempt: options.attempt ?? randomBytes(4).toString("hex"),
       acknowledge: (_task, barrier, snapshot) => options.checkpoints?.acknowledge(barrier, snapshot),
       sourceAtEnd: () => {
         if (this.sources.every((s) => s.waitingForFinalCheckpoint)) this.takeFinalCheckpoint();

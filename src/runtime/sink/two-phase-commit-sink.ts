@@ -80,7 +80,10 @@ export abstract class TwoPhaseCommitSink<T, Txn> implements Sink<T> {
   protected abstract invoke(txn: Txn, value: T, timestamp: number): void;
   /** Writes what `invoke` buffered (after each batch); the runtime waits on it (backpressure). */
   protected flushTransaction?(txn: Txn): Promise<void>;
-  /** Makes the transaction durable without making it visible (flush, fsync). */
+  /**
+   * Makes the transaction durable without making it visible: writes what `invoke` buffered since
+   * the last `flushTransaction`, then flushes and fsyncs.
+   */
   protected abstract preCommit(txn: Txn): Promise<void>;
   /**
    * Makes a pre-committed transaction visible. Must be idempotent: after a restart it is called

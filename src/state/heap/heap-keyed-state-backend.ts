@@ -1,4 +1,4 @@
-import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, StateKey } from "../api.js";
+import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, SnapshotOptions, StateKey } from "../api.js";
 import { keyGroupFor, rangeContains } from "../key-group.js";
 import { AbstractKeyedStateBackend, type RestoredEntry } from "../internal/abstract-keyed-state-backend.js";
 import { encodedKeyOfId, keyFromId, keyIdOfEncoded, type KeyId } from "../internal/key-id.js";
@@ -67,7 +67,14 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     this.checkOpen();
   }
 
-  async snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot> {
+  /**
+   * Always a full snapshot: `options.incremental` is ignored (no `unchanged`). The heap backend
+   * cannot tell cheaply which key groups changed: handles that store by reference let operators
+   * change a stored object in place without any write through the backend, so tracking writes
+   * would miss those changes, and comparing with the previous snapshot means serialising
+   * everything anyway, which is the whole cost of a heap snapshot.
+   */
+  async snapshot(range?: KeyGroupRange, _options?: SnapshotOptions): Promise<KeyedStateSnapshot> {
     this.checkOpen();
     const r = this.snapshotRange(range);
     const keyGroups: Record<number, SnapshotEntry[]> = {};

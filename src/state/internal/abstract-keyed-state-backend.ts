@@ -5,6 +5,7 @@ import type {
   KeyedStateBackend,
   KeyedStateSnapshot,
   KeyGroupRange,
+  SnapshotOptions,
   State,
   StateDescriptor,
   StateFor,
@@ -129,7 +130,7 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   abstract cleanupExpired(): Promise<number>;
   abstract getKeys(stateName: string): StateKey[];
   abstract flush(): Promise<void>;
-  abstract snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot>;
+  abstract snapshot(range?: KeyGroupRange, options?: SnapshotOptions): Promise<KeyedStateSnapshot>;
   abstract restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void>;
   abstract size(): number;
   abstract close(): Promise<void>;
@@ -172,10 +173,19 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   }
 }
 
-/** Throws `StateError` unless `s` is a version-1 snapshot of `maxParallelism` key groups. */
+/**
+ * Throws `StateError` unless `s` is a complete (not incremental) version-1 snapshot of
+ * `maxParallelism` key groups.
+ */
 export function checkSnapshot(s: KeyedStateSnapshot, maxParallelism: number): void {
   if (s === null || typeof s !== "object" || s.version !== 1 || typeof s.keyGroups !== "object" || s.keyGroups === null) {
     throw new StateError("not a version-1 keyed state snapshot", { code: "STATE_SNAPSHOT_INVALID" });
+  }
+  if (s.unchanged !== undefined) {
+    throw new StateError(
+      "an incremental snapshot (with `unchanged` key groups) cannot be restored: resolve its unchanged key groups from the earlier snapshots first",
+      { code: "STATE_INCOMPLETE_SNAPSHOT" },
+    );
   }
   if (s.maxParallelism !== maxParallelism) {
     throw new StateError(`snapshot has maxParallelism ${s.maxParallelism}; this backend has ${maxParallelism} (max parallelism cannot change on restore)`, {

@@ -59,6 +59,11 @@ export function parseDbKey(key: Uint8Array): ParsedDbKey {
   return { keyGroup, stateId, keyBytes, namespace };
 }
 
+/** The key group of a LevelDB key written by `dbKey` (its first two bytes). */
+export function keyGroupOfDbKey(key: Uint8Array): number {
+  return (key[0] << 8) | key[1];
+}
+
 /** LevelDB bounds `{ gte, lt }` covering exactly the key groups of `range`. */
 export function keyGroupBounds(range: KeyGroupRange): { gte: Buffer; lt: Buffer } {
   const end = range.end + 1;

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { ClassicLevel } from "classic-level";
 import { StateError } from "../../errors.js";
-import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, StateKey } from "../api.js";
+import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, SnapshotOptions, StateKey } from "../api.js";
 import { checkKeyGroupRange, checkMaxParallelism, keyGroupForEncoded } from "../key-group.js";
 import { AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
 import { encodedKeyOfId, keyFromId, keyIdOfEncoded, type KeyId } from "../internal/key-id.js";
@@ -57,16 +57,26 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   private evictAt: number;
   private encodedId: KeyId | undefined = undefined;
   private encoded: Uint8Array | undefined = undefined;
+  /**
+   * The previous `snapshot()` call since creation or the last restore: the base of an incremental
+   * snapshot. `ok` settles true when its result was delivered, false when it failed.
+   */
+  private lastSnapshot: { readonly range: KeyGroupRange; readonly ok: Promise<boolean> } | undefined = undefined;
 
   private constructor(options: BackendOptions & LevelDbCacheOptions, private readonly db: Db) {
     super(options);
     this.cacheEntries = options.cacheEntries ?? 100_000;
     const flushThreshold = options.flushThreshold ?? Math.max(1, this.cacheEntries >>> 1);
     this.evictAt = this.cacheEntries;
-    this.writes = new WriteBack(db, flushThreshold, (s) => {
-      const bytes = encodedKeyOfId(s.id);
-      return dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
-    });
+    this.writes = new WriteBack(
+      db,
+      flushThreshold,
+      (s) => {
+        const bytes = encodedKeyOfId(s.id);
+        return dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
+      },
+      this.maxParallelism,
+    );
   }
 
   /** Opens a backend on a fresh store at `path` (anything there is deleted first). */
@@ -130,13 +140,69 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     await this.writes.flush();
   }
 
-  async snapshot(range?: KeyGroupRange): Promise<KeyedStateSnapshot> {
+  /**
+   * Incremental snapshots: the write-back marks the key group of every entry it writes; the set is
+   * swapped when a snapshot's content is fixed (the flush that starts its scan). An incremental
+   * snapshot then scans only the key groups marked since the previous call (one iterator per run of
+   * contiguous changed key groups, all on one LevelDB snapshot), so its cost is that of what
+   * changed. A key group written to and back to what it was counts as changed.
+   *
+   * If the previous call fails, an incremental snapshot based on it is rejected too
+   * (`STATE_SNAPSHOT_BASE_FAILED`), and the next snapshot is full.
+   */
+  async snapshot(range?: KeyGroupRange, options?: SnapshotOptions): Promise<KeyedStateSnapshot> {
     this.checkOpen();
-    const bounds = keyGroupBounds(this.snapshotRange(range));
-    // the iterator is created in the same link of the write chain as the last dirty entries are
-    // written, so it sees exactly the state as of this call
-    const it = await this.writes.flush(() => this.db.iterator(bounds));
-    const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
+    const r = this.snapshotRange(range);
+    const base = this.lastSnapshot;
+    const incremental = options?.incremental === true && base !== undefined && base.range.start === r.start && base.range.end === r.end;
+    let settle!: (ok: boolean) => void;
+    const self = { range: { start: r.start, end: r.end }, ok: new Promise<boolean>((resolve) => (settle = resolve)) };
+    this.lastSnapshot = self;
+    try {
+      // the flush serialises the dirty entries and swaps the changed key groups synchronously, in
+      // this call; the LevelDB snapshot is taken in the same link of the write chain as that
+      // flush's batch, so it sees exactly the state as of this call
+      const read = await this.writes.snapshotFlush((changed) => {
+        const runs = incremental ? changedRuns(changed, r) : [r];
+        return { changed, runs, dbSnapshot: runs.length === 0 ? undefined : this.db.snapshot() };
+      });
+      const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
+      let unchanged: number[] | undefined = undefined;
+      if (incremental) {
+        unchanged = [];
+        for (let kg = r.start; kg <= r.end; kg++) {
+          if (read.changed[kg] === 0) unchanged.push(kg);
+          else keyGroups[kg] = [];
+        }
+      }
+      if (read.dbSnapshot !== undefined) {
+        try {
+          for (const run of read.runs) await this.scan(run, read.dbSnapshot, keyGroups);
+        } finally {
+          await read.dbSnapshot.close();
+        }
+      }
+      if (incremental && !(await base!.ok)) {
+        throw new StateError("the previous snapshot, the base of this incremental one, failed; the next snapshot will be full", {
+          code: "STATE_SNAPSHOT_BASE_FAILED",
+          retriable: true,
+        });
+      }
+      settle(true);
+      return unchanged === undefined
+        ? { version: 1, maxParallelism: this.maxParallelism, keyGroups }
+        : { version: 1, maxParallelism: this.maxParallelism, keyGroups, unchanged };
+    } catch (e) {
+      settle(false);
+      // the caller does not have this snapshot: it cannot be the base of the next one
+      if (this.lastSnapshot === self) this.lastSnapshot = undefined;
+      throw e;
+    }
+  }
+
+  /** Adds the entries of the key groups of `range`, as of `dbSnapshot`, to `keyGroups`. */
+  private async scan(range: KeyGroupRange, dbSnapshot: ReturnType<Db["snapshot"]>, keyGroups: KeyedStateSnapshot["keyGroups"]): Promise<void> {
+    const it = this.db.iterator({ ...keyGroupBounds(range), snapshot: dbSnapshot });
     try {
       for (let rows = await it.nextv(READ_BATCH); rows.length > 0; rows = await it.nextv(READ_BATCH)) {
         for (const [k, v] of rows) {
@@ -149,7 +215,6 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     } finally {
       await it.close();
     }
-    return { version: 1, maxParallelism: this.maxParallelism, keyGroups };
   }
 
   async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<void> {
@@ -160,6 +225,9 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     for (const m of this.metaById) m.reset();
     this.writes.dirty = [];
     this.cached = 0;
+    // the next snapshot is full: its base would be state this restore replaces
+    this.lastSnapshot = undefined;
+    this.writes.resetChanged();
     await this.writes.enqueue(async () => {
       await this.db.clear();
       const seen = new Set<string>();
@@ -275,6 +343,18 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     this.epoch++;
     this.evictAt = Math.max(this.cacheEntries, this.cached + (this.cacheEntries >>> 2) + 1);
   }
+}
+
+/** The runs of contiguous key groups of `range` marked in `changed`, in order. */
+function changedRuns(changed: Uint8Array, range: KeyGroupRange): KeyGroupRange[] {
+  const runs: KeyGroupRange[] = [];
+  for (let kg = range.start; kg <= range.end; kg++) {
+    if (changed[kg] === 0) continue;
+    const start = kg;
+    while (kg < range.end && changed[kg + 1] !== 0) kg++;
+    runs.push({ start, end: kg });
+  }
+  return runs;
 }
 
 function positiveInt(n: number, what: string): number {
