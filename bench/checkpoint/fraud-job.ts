@@ -4,7 +4,7 @@
  * exactly-once file sink, with a checkpoint every `interval` ms. On start it restores the newest
  * checkpoint in the checkpoint directory, so restarting the process after a kill resumes the job.
  *
- *   node dist/bench/checkpoint/fraud-job.js <input.jsonl> <output dir> <checkpoint dir> [interval ms] [heap|leveldb]
+ *   node dist/bench/checkpoint/fraud-job.js <input.jsonl> <output dir> <checkpoint dir> [interval ms] [heap|leveldb] [events/s]
  *
  * Prints "running" once the job runs and "finished" when it ends.
  */
@@ -23,6 +23,7 @@ import {
   levelDbBackend,
 } from "../../src/index.js";
 import { FileSink, FileSource } from "../../src/connectors/index.js";
+import type { ReaderOutput, Source, SourceSplit } from "../../src/runtime/index.js";
 
 export interface Txn {
   readonly card: string;
@@ -53,9 +54,46 @@ export function generateTransactions(n: number, cards: number, seed = 42): Txn[]
 
 const MIN = 60_000;
 
-export function buildJob(env: StreamExecutionEnvironment, input: string, output: string): void {
+/**
+ * Reads at most `eventsPerSec` (a test's kills then land while the job runs, not after it ended).
+ * The reader's positions are the wrapped reader's, so replay is unaffected.
+ */
+export function throttled<T, S extends SourceSplit>(source: Source<T, S>, eventsPerSec: number): Source<T, S> {
+  return {
+    boundedness: source.boundedness,
+    createSplits: (ctx) => source.createSplits(ctx),
+    createReader(ctx) {
+      const reader = source.createReader(ctx);
+      const started = performance.now();
+      let emitted = 0;
+      const counting: ReaderOutput<T> = {
+        collect: (v, split, ts) => {
+          emitted++;
+          out!.collect(v, split, ts);
+        },
+        splitFinished: (split) => out!.splitFinished(split),
+      };
+      let out: ReaderOutput<T> | undefined;
+      return {
+        addSplits: (splits) => reader.addSplits(splits),
+        pollNext(output) {
+          if (emitted > ((performance.now() - started) / 1000) * eventsPerSec) return "waiting";
+          out = output;
+          return reader.pollNext(counting);
+        },
+        available: () => new Promise<void>((r) => setTimeout(r, 5)),
+        snapshotState: (id) => reader.snapshotState(id),
+        notifyCheckpointComplete: (id) => reader.notifyCheckpointComplete?.(id),
+        close: () => reader.close?.(),
+      };
+    },
+  };
+}
+
+export function buildJob(env: StreamExecutionEnvironment, input: string, output: string, eventsPerSec = Number.POSITIVE_INFINITY): void {
+  const file = new FileSource<Txn>({ paths: input, timestampField: "ts", name: "transactions", batchSize: 1000 });
   const txns = env
-    .fromSource(new FileSource<Txn>({ paths: input, timestampField: "ts", name: "transactions" }), WatermarkStrategy.forBoundedOutOfOrderness<Txn>(5_000), "transactions")
+    .fromSource(Number.isFinite(eventsPerSec) ? throttled(file, eventsPerSec) : file, WatermarkStrategy.forBoundedOutOfOrderness<Txn>(5_000), "transactions")
     .uid("transactions");
   const byCard = txns.keyBy((t) => t.card);
   const totals = byCard
@@ -86,7 +124,7 @@ export function buildJob(env: StreamExecutionEnvironment, input: string, output:
 }
 
 async function main(): Promise<void> {
-  const [input, output, checkpoints, interval = "100", backend = "heap"] = process.argv.slice(2);
+  const [input, output, checkpoints, interval = "100", backend = "heap", rate = "Infinity"] = process.argv.slice(2);
   if (input === undefined || output === undefined || checkpoints === undefined) {
     process.stderr.write("usage: fraud-job <input.jsonl> <output dir> <checkpoint dir> [interval ms] [heap|leveldb]\n");
     process.exit(2);
@@ -98,7 +136,7 @@ async function main(): Promise<void> {
   if (backend === "leveldb") env.setStateBackend(levelDbBackend({ directory: mkdtempSync(join(tmpdir(), "vigil-fraud-state-")) }));
   const latest = await findLatestCheckpoint(checkpoints);
   if (latest !== undefined) env.restoreFrom(latest);
-  buildJob(env, input, output);
+  buildJob(env, input, output, Number(rate));
   const client = await env.executeAsync("fraud");
   process.stdout.write(`running ${latest ?? "fresh"}\n`);
   await client.getJobExecutionResult();
