@@ -159,6 +159,12 @@ export class SourceInstance {
 
   /** Queues a barrier for the next turn of the loop (between two batches); `stop`: read nothing after it. */
   triggerBarrier(barrier: CheckpointBarrier, stop = false): void {
+    if (this.finished) {
+      // ended: its channels are closed, so only its final positions take part
+      this.barriers.push({ barrier, stop });
+      this.injectBarriers();
+      return;
+    }
     this.barriers.push({ barrier, stop });
     this.wakeCancel?.();
   }
@@ -176,7 +182,7 @@ export class SourceInstance {
         snapshot = Promise.reject(e);
       }
       this.env.acknowledge?.(this, barrier, snapshot);
-      this.output.emitBarrier(barrier);
+      if (!this.finished) this.output.emitBarrier(barrier);
       if (stop) this.stopped = true;
     }
   }

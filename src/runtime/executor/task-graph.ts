@@ -180,6 +180,9 @@ export class TaskGraph {
   /** Puts a checkpoint barrier into every local source's output at its next turn. */
   injectBarrier(barrier: CheckpointBarrier, stop: boolean): void {
     for (const src of this.sources) src.triggerBarrier(barrier, stop);
+    // subtasks that already ended (a bounded branch without periodic checkpoints) get no
+    // barrier; they take part with what they hold now
+    for (const op of this.operators) if (op.finished) this.options.checkpoints?.acknowledge(barrier, op.snapshotAt(barrier));
   }
 
   /** Checkpoint `id` is complete everywhere: operators (sinks commit) and sources learn it. */

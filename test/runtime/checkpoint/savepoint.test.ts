@@ -198,3 +198,26 @@ describe("savepoints", () => {
     }
   });
 });
+
+describe("savepoints of jobs with ended branches", () => {
+  it("a bounded branch that already ended (no periodic checkpoints) takes part with its final state", async () => {
+    const env = new StreamExecutionEnvironment().setParallelism(2);
+    const live = new InMemorySource<Ev>();
+    const sink = new CollectSink<string>();
+    const bounded = env.fromElements<Ev>({ card: "b1", ts: 1 }, { card: "b2", ts: 2 }).uid("bounded");
+    env
+      .fromSource(live, WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.ts), "events")
+      .uid("events")
+      .union(bounded)
+      .keyBy((e) => e.card)
+      .process(new Counter())
+      .uid("counter")
+      .sinkTo(sink);
+    live.push({ card: "c1", ts: 5 });
+    const client = await env.executeAsync("mixed");
+    await until(() => sink.values.length >= 3, "3 outputs");
+    const sp = await client.triggerSavepoint(tmp());
+    expect(sp).toMatch(/savepoint-/);
+    await client.cancel();
+  });
+});
