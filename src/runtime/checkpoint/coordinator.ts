@@ -54,7 +54,7 @@ export class CheckpointCoordinator {
   private periodic: NodeJS.Timeout | undefined;
   private stopped = false;
   private consecutiveFailures = 0;
-  private lastEnd = 0;
+  private lastTrigger = 0;
   /** The newest stored checkpoint or savepoint: what a restart restores. */
   latest: StoredSnapshot | undefined;
   readonly history: StoredSnapshot[] = [];
@@ -99,6 +99,7 @@ export class CheckpointCoordinator {
       return new Promise<void>((resolve) => this.queue.push(resolve)).then(() => this.trigger(kind, options));
     }
     const barrier: CheckpointBarrier = { id: this.nextId++, timestamp: Date.now(), kind };
+    this.lastTrigger = barrier.timestamp;
     return new Promise<StoredSnapshot>((resolve, reject) => {
       const p: Pending = { barrier, stop: options.stop ?? false, savepointDir: options.savepointDir, snapshots: [], acked: 0, settled: false, timer: undefined, resolve, reject };
       this.pending = p;
@@ -197,7 +198,6 @@ export class CheckpointCoordinator {
     p.settled = true;
     if (p.timer !== undefined) clearTimeout(p.timer);
     if (this.pending === p) this.pending = undefined;
-    this.lastEnd = Date.now();
   }
 
   private next(): void {
@@ -206,7 +206,9 @@ export class CheckpointCoordinator {
       waiting();
       return;
     }
-    this.schedule(Math.max(this.settings.minPauseMs, this.settings.intervalMs - (Date.now() - this.lastEnd)));
+    // as Flink: the interval runs from one trigger to the next, with at least minPause after the end of the previous one
+    const sinceTrigger = Date.now() - this.lastTrigger;
+    this.schedule(Math.max(this.settings.minPauseMs, this.settings.intervalMs - sinceTrigger));
   }
 
   /** Stops triggering; a checkpoint in flight is aborted. */

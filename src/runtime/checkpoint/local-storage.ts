@@ -9,7 +9,8 @@ import type { SnapshotKind } from "./barrier.js";
 import type { CheckpointStorage, CompletedSnapshot, SnapshotOperator, StoredSnapshot } from "./storage.js";
 
 const METADATA = "_metadata";
-const FORMAT_VERSION = 1;
+/** 2: key-group slices packed by `packEntries` (1 used v8.serialize, 10x slower to write). */
+const FORMAT_VERSION = 2;
 
 /** Where one key group's entries are: a slice of a file, relative to the snapshot's directory. */
 interface KeyGroupRef {
@@ -131,7 +132,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
               const chunks: Buffer[] = [];
               let offset = 0;
               for (const [kg, entries] of changed) {
-                const bytes = serialize(entries);
+                const bytes = packEntries(entries);
                 chunks.push(bytes);
                 absRefs[Number(kg)] = { file: name, offset, length: bytes.length, abs };
                 offset += bytes.length;
@@ -204,7 +205,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
           const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
           for (const [kg, ref] of Object.entries(st.keyGroups)) {
             const b = await read(ref.file);
-            keyGroups[Number(kg)] = deserialize(b.subarray(ref.offset, ref.offset + ref.length)) as KeyedStateSnapshot["keyGroups"][number];
+            keyGroups[Number(kg)] = unpackEntries(b.subarray(ref.offset, ref.offset + ref.length));
           }
           subtasks.push({ ...task, keyed: { version: 1, maxParallelism: task.keyed.maxParallelism, keyGroups } });
         } else subtasks.push(task);
@@ -303,4 +304,64 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await h.close();
   }
+}
+
+type Entry = KeyedStateSnapshot["keyGroups"][number][number];
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * A key group's entries as bytes: per entry, four length-prefixed fields (u32 big-endian):
+ * state name, key bytes, namespace, value bytes. Plain copies, no per-field serialiser.
+ */
+function packEntries(entries: readonly Entry[]): Buffer {
+  const names = new Map<string, Uint8Array>();
+  const text = (s: string) => {
+    let b = names.get(s);
+    if (b === undefined) names.set(s, (b = utf8.encode(s)));
+    return b;
+  };
+  let size = 0;
+  for (const [name, key, ns, value] of entries) size += 16 + text(name).length + key.length + text(ns).length + value.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  const put = (b: Uint8Array) => {
+    out.writeUInt32BE(b.length, at);
+    out.set(b, at + 4);
+    at += 4 + b.length;
+  };
+  for (const [name, key, ns, value] of entries) {
+    put(text(name));
+    put(key);
+    put(text(ns));
+    put(value);
+  }
+  return out;
+}
+
+function unpackEntries(b: Buffer): Entry[] {
+  const out: Entry[] = [];
+  const names = new Map<string, string>();
+  let at = 0;
+  const take = () => {
+    const n = b.readUInt32BE(at);
+    const v = b.subarray(at + 4, at + 4 + n);
+    at += 4 + n;
+    return v;
+  };
+  const text = (v: Uint8Array) => {
+    const k = v.length < 64 ? Buffer.from(v.buffer, v.byteOffset, v.length).toString("latin1") : undefined;
+    if (k === undefined) return fromUtf8.decode(v);
+    let s = names.get(k);
+    if (s === undefined) names.set(k, (s = fromUtf8.decode(v)));
+    return s;
+  };
+  while (at < b.length) {
+    const name = text(take());
+    const key = new Uint8Array(take());
+    const ns = text(take());
+    const value = new Uint8Array(take());
+    out.push([name, key, ns, value]);
+  }
+  return out;
 }
