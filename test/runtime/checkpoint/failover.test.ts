@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalCheckpointStorage, RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy, type CheckpointStorage } from "../../../src/index.js";
-import { SlowListSource, TxnSink } from "./helpers.js";
+import { SlowListSource, TxnSink, tempDirs } from "./helpers.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-failover-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-failover-");
+afterAll(cleanup);
 
 const numbers = (n: number) => [Array.from({ length: n }, (_, i) => i)];
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceSplit } from "../../../src/runtime/index.js";
 
 interface ListSplit extends SourceSplit {
@@ -118,5 +121,27 @@ export class FailureInjector {
       this.failures++;
       throw new Error(`injected failure at record ${this.count}`);
     }
+  }
+}
+
+/** Temporary directories for one test file: `tmp()` makes one; `cleanup()` (in afterAll) removes them all. */
+export function tempDirs(prefix: string): { tmp: () => string; cleanup: () => void } {
+  const dirs: string[] = [];
+  return {
+    tmp: () => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    cleanup: () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })),
+  };
+}
+
+/** Waits (polling) until `cond` holds; fails after 10 s naming `what`. */
+export async function until(cond: () => boolean, what = "the condition"): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
   }
 }

@@ -1,24 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { tempDirs, until } from "./helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CollectSink, InMemorySource, StreamExecutionEnvironment, WatermarkStrategy, findLatestCheckpoint, levelDbBackend } from "../../../src/index.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-incr-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-incr-");
+afterAll(cleanup);
 
-async function until(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 function job(source: InMemorySource<number>, sink: CollectSink<string>, ckpt: string, restore?: string) {
   const env = new StreamExecutionEnvironment().setParallelism(2).setStateBackend(levelDbBackend({ directory: tmp(), cacheEntries: 100 }));

@@ -1,20 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy, type StateBackendFactory } from "../../../src/index.js";
 import { heapBackend, levelDbBackend } from "../../../src/state/index.js";
 import { multiset } from "../helpers.js";
-import { FailureInjector, SlowListSource, TxnSink } from "./helpers.js";
+import { FailureInjector, SlowListSource, TxnSink, tempDirs } from "./helpers.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-recovery-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-recovery-");
+afterAll(cleanup);
 
 type Tx = { card: string; amount: number; ts: number };
 

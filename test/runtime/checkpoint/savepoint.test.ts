@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { tempDirs, until } from "./helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CEP, Pattern } from "../../../src/cep/index.js";
 import {
@@ -16,21 +14,9 @@ import { ValueStateDescriptor } from "../../../src/state/descriptors.js";
 import type { ValueState } from "../../../src/state/api.js";
 import { levelDbBackend } from "../../../src/state/index.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-savepoint-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-savepoint-");
+afterAll(cleanup);
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 type Ev = { card: string; ts: number };
 

@@ -1,16 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { tempDirs } from "./helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CollectSink, StreamExecutionEnvironment } from "../../../src/index.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-ckpt-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-ckpt-");
+afterAll(cleanup);
 
 describe("checkpoint smoke", () => {
   it("a bounded keyed job with checkpoints finishes with the right result and a final checkpoint", async () => {

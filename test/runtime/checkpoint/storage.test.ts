@@ -1,16 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "./helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalCheckpointStorage, findLatestCheckpoint, type CompletedSnapshot, type TaskSnapshot } from "../../../src/runtime/index.js";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "vigil-storage-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = tempDirs("vigil-storage-");
+afterAll(cleanup);
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 function op(id: number, keyGroups: Record<number, string[]>, unchanged?: number[]): CompletedSnapshot {
