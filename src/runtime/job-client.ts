@@ -26,7 +26,7 @@ export interface JobClient {
   triggerSavepoint(directory?: string): Promise<string>;
   /** Takes a savepoint after which the sources read nothing more, then stops the job (FINISHED); resolves to its path. */
   stopWithSavepoint(directory?: string): Promise<string>;
-  /** Completed checkpoints and savepoints of this run, oldest first. */
+  /** The last 100 completed checkpoints and savepoints of this run, oldest first. */
   getCheckpoints(): readonly StoredSnapshot[];
 }
 

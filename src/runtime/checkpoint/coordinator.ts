@@ -55,9 +55,6 @@ export class CheckpointCoordinator {
   private stopped = false;
   private consecutiveFailures = 0;
   private lastTrigger = 0;
-  /** The newest stored checkpoint or savepoint: what a restart restores. */
-  latest: StoredSnapshot | undefined;
-  readonly history: StoredSnapshot[] = [];
 
   constructor(
     private readonly jobName: string,
@@ -140,9 +137,6 @@ export class CheckpointCoordinator {
     if (p.settled) return;
     this.settle(p);
     this.consecutiveFailures = 0;
-    this.latest = stored;
-    this.history.push(stored);
-    if (this.history.length > 100) this.history.shift();
     this.onStored(stored);
     this.log.info({ checkpointId: stored.checkpointId, kind: stored.kind, durationMs: Date.now() - started, bytes: stored.bytesWritten, location: stored.location }, `${stored.kind} complete`);
     try {

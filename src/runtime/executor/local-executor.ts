@@ -101,6 +101,7 @@ export class LocalExecutor implements Executor {
           (stored) => {
             latest = stored;
             history.push(stored);
+            if (history.length > 100) history.shift(); // a long-running job: the recent ones
             lastId = Math.max(lastId, stored.checkpointId);
           },
         );
