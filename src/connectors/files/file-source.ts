@@ -1,6 +1,7 @@
 import { open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { VigilError } from "../../errors.js";
+import type { DeadLetter } from "../dead-letter.js";
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from "../../runtime/index.js";
 
 /** One file to read, with the position of its next unread line. Plain data: checkpoints store it. */
@@ -10,20 +11,6 @@ export interface FileSplit extends SourceSplit {
   readonly offset: number;
   /** Lines before `offset` (blank and malformed ones included): the next line is number `line + 1`. */
   readonly line: number;
-}
-
-/** A line that could not become a record. The job goes on without it. */
-export interface DeadLetter {
-  /** The source's name. */
-  readonly source: string;
-  readonly file: string;
-  /** 1-based line number. */
-  readonly line: number;
-  /** Byte offset of the line's start. */
-  readonly offset: number;
-  readonly reason: string;
-  /** The line's text, without its line terminator. */
-  readonly raw: string;
 }
 
 /** How lines become records. JSON lines are built in; CSV will be another format. */

@@ -181,7 +181,7 @@ describe("FileSource", () => {
             await writeFile(path, content);
           }
           const letters: Array<[string, number, number, string]> = [];
-          const source = new FileSource({ paths: run, chunkSize, batchSize, deadLetters: (d) => letters.push([d.file, d.line, d.offset, d.raw]) });
+          const source = new FileSource({ paths: run, chunkSize, batchSize, deadLetters: (d) => letters.push([d.file!, d.line!, d.offset as number, d.raw]) });
           const c = collector();
           let r = reader(source);
           r.addSplits(await source.createSplits());
