@@ -90,11 +90,13 @@ export function throttled<T, S extends SourceSplit>(source: Source<T, S>, events
   };
 }
 
-export function buildJob(env: StreamExecutionEnvironment, input: string, output: string, eventsPerSec = Number.POSITIVE_INFINITY): void {
+/** `inspect` (tests) sees every transaction first, in a map of its own; it may throw to inject a failure. */
+export function buildJob(env: StreamExecutionEnvironment, input: string, output: string, eventsPerSec = Number.POSITIVE_INFINITY, inspect?: (t: Txn) => Txn): void {
   const file = new FileSource<Txn>({ paths: input, timestampField: "ts", name: "transactions", batchSize: 1000 });
-  const txns = env
+  let txns = env
     .fromSource(Number.isFinite(eventsPerSec) ? throttled(file, eventsPerSec) : file, WatermarkStrategy.forBoundedOutOfOrderness<Txn>(5_000), "transactions")
     .uid("transactions");
+  if (inspect !== undefined) txns = txns.map(inspect).uid("inspect");
   const byCard = txns.keyBy((t) => t.card);
   const totals = byCard
     .window(TumblingEventTimeWindows.of(MIN))
