@@ -81,6 +81,20 @@ describe("FileSink", () => {
     await w.close!(); // only to release its file handle
   });
 
+  it("a fresh start (a restart before any checkpoint completed) deletes every earlier run's in-progress parts, none of its own", async () => {
+    const sink = new FileSink<number>({ directory: dir });
+    const old = [await sink.createWriter(context({ attempt: "a" })), await sink.createWriter(context({ attempt: "a", subtaskIndex: 3, parallelism: 4 }))];
+    for (const w of old) w.write(1, 0);
+    await Promise.all(old.map((w) => w.flush!(false)));
+    const w1 = await sink.createWriter(context({ attempt: "b", subtaskIndex: 1, parallelism: 2 }));
+    w1.write(2, 0);
+    await w1.flush!(false);
+    expect(await inProgress(dir)).toEqual([".part-0-a-0.inprogress", ".part-1-b-0.inprogress", ".part-3-a-0.inprogress"]);
+    const w0 = await sink.createWriter(context({ attempt: "b", subtaskIndex: 0, parallelism: 2 }));
+    expect(await inProgress(dir)).toEqual([".part-1-b-0.inprogress"]);
+    await Promise.all([...old, w0, w1].map((w) => w.close!()));
+  });
+
   it("recovers the parts of two old subtasks in one subtask after scaling in", async () => {
     const sink = new FileSink<string>({ directory: dir });
     const w0 = await sink.createWriter(context({ subtaskIndex: 0, parallelism: 2 }));
@@ -175,9 +189,9 @@ describe("FileSink", () => {
       { arbitrary: fc.constant({ kind: "crash" as const }), weight: 1 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30, size: "max" }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { maxLength: 30, size: "max" }), fc.option(fc.integer({ min: 4, max: 16 }), { nil: undefined }), async (ops, rollSizeBytes) => {
         const run = await mkdtemp(join(dir, "run-"));
-        const sink = new FileSink<number>({ directory: run });
+        const sink = new FileSink<number>({ directory: run, rollSizeBytes });
         let attempt = 0;
         let w: SinkWriter<number> = await sink.createWriter(context({ attempt: `a${attempt}` }));
         const crashed: Array<SinkWriter<number>> = [];
@@ -219,6 +233,13 @@ describe("FileSink", () => {
         await w.flush!(true);
         await w.close!();
         expect(await readCommitted(run)).toEqual(Array.from({ length: position }, (_, i) => i));
+        if (rollSizeBytes !== undefined) {
+          // a part holds one record, or as many as fit in rollSizeBytes
+          for (const part of await committedParts(run)) {
+            const text = await readFile(part, "utf8");
+            if (text.split("\n").length > 2) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(rollSizeBytes);
+          }
+        }
         expect((await inProgress(run)).filter((n) => n.includes(`-a${attempt}-`))).toEqual([]);
         for (const c of crashed) await c.close!(); // only to release their file handles
       }),

@@ -1,66 +1,16 @@
 import fc from "fast-check";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileSource, type DeadLetter, type FileSplit } from "../../../src/connectors/index.js";
-import type { SourceReader } from "../../../src/runtime/index.js";
-import { runtimeLogger } from "../../../src/runtime/logger.js";
+import { describe, expect, it } from "vitest";
+import { FileSource, type DeadLetter } from "../../../src/connectors/index.js";
+import { collector, poll, readAll, reader, tempDirPerTest } from "./helpers.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "vigil-file-source-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Emitted {
-  value: unknown;
-  split: string;
-  ts: number | undefined;
-}
-
-/** Collects what a reader emits; `finished` lists finished splits. */
-function collector() {
-  const records: Emitted[] = [];
-  const finished: string[] = [];
-  return {
-    records,
-    finished,
-    output: {
-      collect: (value: unknown, split: string, ts?: number) => void records.push({ value, split, ts }),
-      splitFinished: (split: string) => void finished.push(split),
-    },
-  };
-}
-
-function reader<T>(source: FileSource<T>, log = runtimeLogger()): SourceReader<T, FileSplit> {
-  return source.createReader({ subtaskIndex: 0, parallelism: 1, log });
-}
-
-/** Polls until the input ends or `maxPolls` polls were made; true when it ended. */
-async function poll(r: SourceReader<unknown, FileSplit>, out: ReturnType<typeof collector>["output"], maxPolls = Infinity): Promise<boolean> {
-  for (let i = 0; i < maxPolls; i++) {
-    const status = await r.pollNext(out);
-    if (status === "end") return true;
-    if (status === "waiting") await r.available!();
-  }
-  return false;
-}
-
-async function readAll<T>(source: FileSource<T>): Promise<ReturnType<typeof collector>> {
-  const r = reader(source);
-  r.addSplits(await source.createSplits());
-  const c = collector();
-  await poll(r as SourceReader<unknown, FileSplit>, c.output);
-  await r.close?.();
-  return c;
-}
+const tmp = tempDirPerTest("vigil-file-source-");
 
 describe("FileSource", () => {
   it("reads the .jsonl files of a directory in path order, one split per file", async () => {
+    const dir = tmp();
     await writeFile(join(dir, "b.jsonl"), '{"n":3}\n');
     await writeFile(join(dir, "a.jsonl"), '{"n":1}\n{"n":2}\n');
     await writeFile(join(dir, "notes.txt"), "not read\n");
@@ -79,6 +29,7 @@ describe("FileSource", () => {
   });
 
   it("accepts CRLF, a BOM, blank lines, a last line without newline and characters split across reads", async () => {
+    const dir = tmp();
     const file = join(dir, "x.jsonl");
     await writeFile(file, '\uFEFF{"s":"é€😀"}\r\n\r\n  \n{"s":"ü"}\n{"s":"end"}');
     for (const chunkSize of [1, 2, 3, 5, 1 << 20]) {
@@ -88,6 +39,7 @@ describe("FileSource", () => {
   });
 
   it("sends malformed lines to the dead letters with file, line and byte offset, logs them at warn and goes on", async () => {
+    const dir = tmp();
     const file = join(dir, "x.jsonl");
     await writeFile(file, '{"n":1}\n{"n":\n\n{"n":2}\r\nnope\n');
     const letters: DeadLetter[] = [];
@@ -97,7 +49,7 @@ describe("FileSource", () => {
     const r = reader(source, log);
     r.addSplits(await source.createSplits());
     const c = collector();
-    await poll(r as SourceReader<unknown, FileSplit>, c.output);
+    await poll(r, c.output);
     expect(c.records.map((r) => r.value)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(letters).toEqual([
       { source: "orders", file, line: 2, offset: 8, reason: expect.stringMatching(/^jsonl: /), raw: '{"n":' },
@@ -105,10 +57,11 @@ describe("FileSource", () => {
     ]);
     expect(source.deadLetterCount).toBe(2);
     expect(logged).toHaveLength(2);
-    expect(JSON.parse(logged[0])).toMatchObject({ level: 40, file, line: 2, offset: 8, msg: "malformed line sent to dead letters" });
+    expect(JSON.parse(logged[0])).toMatchObject({ level: 40, file, line: 2, offset: 8, msg: "malformed record sent to dead letters" });
   });
 
   it("takes timestamps from timestampField (ms or a date string); a record without one is a dead letter", async () => {
+    const dir = tmp();
     const file = join(dir, "x.jsonl");
     await writeFile(file, '{"ts":1000}\n{"ts":"1970-01-01T00:00:02Z"}\n{"other":1}\n');
     const letters: DeadLetter[] = [];
@@ -118,6 +71,7 @@ describe("FileSource", () => {
   });
 
   it("resumes a restored split from its offset and line number, with nothing lost or repeated", async () => {
+    const dir = tmp();
     const file = join(dir, "x.jsonl");
     await writeFile(file, [1, 2, 3, 4, 5].map((n) => `{"n":${n}}`).join("\n") + "\nbad\n");
     const letters: DeadLetter[] = [];
@@ -125,7 +79,7 @@ describe("FileSource", () => {
     const r1 = reader(source);
     r1.addSplits(await source.createSplits());
     const c1 = collector();
-    while (c1.records.length < 2) await poll(r1 as SourceReader<unknown, FileSplit>, c1.output, 1);
+    while (c1.records.length < 2) await poll(r1, c1.output, 1);
     const splits = structuredClone(r1.snapshotState(1));
     const n = c1.records.length; // each line is 8 bytes
     expect(splits).toEqual([{ splitId: file, path: file, offset: 8 * n, line: n }]);
@@ -133,24 +87,26 @@ describe("FileSource", () => {
     const r2 = reader(source);
     r2.addSplits(splits);
     const c2 = collector();
-    await poll(r2 as SourceReader<unknown, FileSplit>, c2.output);
+    await poll(r2, c2.output);
     expect([...c1.records, ...c2.records].map((r) => r.value)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
     expect(letters.map((d) => [d.line, d.offset])).toEqual([[6, 40]]);
   });
 
   it("fails clearly for a missing path and for a file shorter than its restored position", async () => {
+    const dir = tmp();
     await expect(new FileSource({ paths: join(dir, "nope") }).createSplits()).rejects.toMatchObject({ code: "SOURCE_NOT_FOUND" });
     const file = join(dir, "x.jsonl");
     await writeFile(file, "{}\n");
     const r = reader(new FileSource({ paths: file }));
     r.addSplits([{ splitId: file, path: file, offset: 100, line: 9 }]);
     const c = collector();
-    await expect(poll(r as SourceReader<unknown, FileSplit>, c.output)).rejects.toThrow(/has 3 bytes, fewer than its checkpointed position 100/);
+    await expect(poll(r, c.output)).rejects.toThrow(/has 3 bytes, fewer than its checkpointed position 100/);
     expect(() => new FileSource({ paths: [] })).toThrow(/paths must name at least one file/);
     expect(() => new FileSource({ paths: dir, chunkSize: 0 })).toThrow(/chunkSize must be a positive integer/);
   });
 
   it("for any content, chunk size and snapshot/crash points, emits every record exactly once and every dead letter at its line and offset", async () => {
+    const dir = tmp();
     const text = fc.string({ unit: "grapheme", maxLength: 6 });
     const line = fc.oneof(
       text.map((s) => ({ ok: true, raw: JSON.stringify({ s }) })),
@@ -187,7 +143,7 @@ describe("FileSource", () => {
           r.addSplits(await source.createSplits());
           let saved = { splits: structuredClone(r.snapshotState(0)), records: 0, letters: 0 };
           for (const s of steps) {
-            await poll(r as SourceReader<unknown, FileSplit>, c.output, s.polls);
+            await poll(r, c.output, s.polls);
             if (s.crash) {
               // what was emitted after the snapshot is discarded downstream and replayed
               c.records.length = saved.records;
@@ -197,7 +153,7 @@ describe("FileSource", () => {
               r.addSplits(structuredClone(saved.splits));
             } else saved = { splits: structuredClone(r.snapshotState(1)), records: c.records.length, letters: letters.length };
           }
-          await poll(r as SourceReader<unknown, FileSplit>, c.output);
+          await poll(r, c.output);
           await r.close?.();
           expect(c.records.map((e) => e.value)).toEqual(expected);
           expect(letters).toEqual(expectedLetters);
