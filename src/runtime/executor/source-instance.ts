@@ -11,7 +11,6 @@ interface SplitTracker {
   readonly generator: WatermarkGenerator;
   lastRecordAt: number;
   idle: boolean;
-  finished: boolean;
 }
 
 /** How often a waiting reader is woken to check idleness (ms). */
@@ -20,7 +19,7 @@ const IDLE_CHECK_MS = 50;
 /**
  * One subtask of a source: it drives the reader in a loop, assigns timestamps, generates a
  * watermark per split (Flink's per-split watermarks) and emits the minimum over the splits that are
- * neither idle nor finished after every batch. When the input ends it emits the final watermark
+ * not idle after every batch (a finished split is forgotten). When the input ends it emits the final watermark
  * and end of input. In batch mode it emits no watermark until the end.
  */
 export class SourceInstance {
@@ -68,7 +67,12 @@ export class SourceInstance {
         output.collect(value, ts);
       },
       splitFinished: (splitId) => {
-        this.tracker(splitId).finished = true;
+        // dropped, not kept as finished: a continuous file source finishes a split per file, forever
+        this.splits.delete(splitId);
+        if (this.lastSplitId === splitId) {
+          this.lastSplitId = undefined;
+          this.lastSplit = undefined;
+        }
       },
     };
   }
@@ -78,7 +82,7 @@ export class SourceInstance {
     if (s === undefined) {
       const t = this.node.t;
       if (t.kind !== "source") throw new JobError("unreachable");
-      s = { generator: t.watermarkStrategy.createWatermarkGenerator(), lastRecordAt: performance.now(), idle: false, finished: false };
+      s = { generator: t.watermarkStrategy.createWatermarkGenerator(), lastRecordAt: performance.now(), idle: false };
       this.splits.set(splitId, s);
     }
     return s;
@@ -226,7 +230,6 @@ export class SourceInstance {
     let active = 0;
     let idle = 0;
     for (const s of this.splits.values()) {
-      if (s.finished) continue;
       if (s.lastRecordAt < 0) s.lastRecordAt = now;
       else if (idleness !== undefined && !s.idle && now - s.lastRecordAt >= idleness) s.idle = true;
       if (s.idle) {
