@@ -3,6 +3,7 @@ export type { DeadLetter, DeadLetterHandler } from "./dead-letter.js";
 export { rawText } from "./dead-letter.js";
 export { Deserializers, Serializers, resolveDeserializer, type Deserializer, type Serializer, type MessageMeta, type JsonDeserializerOptions } from "./format.js";
 export * from "./files/index.js";
+export { KafkaSource, type KafkaSourceOptions, type KafkaStartFrom, type KafkaSplit, type KafkaPartitionSplit, type KafkaDiscoverySplit, type KafkaGroupSplit } from "./kafka/source.js";
 export { KafkaSink, type KafkaSinkOptions, type KafkaDeliveryGuarantee, type KafkaCompression } from "./kafka/sink.js";
 export type { KafkaTransaction, KafkaSinkState } from "./kafka/sink-transactional.js";
 export type { TransactionalProducers, TransactionalProducer, ProducerIdentity, OutgoingRecord, ResumeOutcome } from "./kafka/sink-producers.js";
