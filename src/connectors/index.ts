@@ -10,3 +10,4 @@ export type { TransactionalProducers, TransactionalProducer, ProducerIdentity, O
 export { createKafkaClient, resolveBrokers, type KafkaConnectionOptions } from "./kafka/client.js";
 export * from "./webhook/index.js";
 export * from "./postgres/index.js";
+export * from "./nats/index.js";
