@@ -3,3 +3,4 @@ export * from "./cep/index.js";
 export * from "./runtime/index.js";
 export * from "./state/index.js";
 export * from "./connectors/index.js";
+export { definePatternFile, type PatternFileModule } from "./service/pattern-file/pattern-file-module.js";

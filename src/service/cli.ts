@@ -35,11 +35,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   program
     .command("match")
     .description("run a rule (or every rule of a folder) over a JSON-lines file; alerts go to stdout, sorted by time, rule, id")
-    .argument("<pattern-file>", "a pattern file, or a folder of them")
+    .argument("<pattern-file>", "a pattern file (JSON, or a TS/JS module), or a folder of them")
     .argument("<events.jsonl>", "one JSON event per line ('-' for stdin)")
     .addHelpText("after", "\nDead letters (bad lines, events without event time) and a summary go to stderr.\nExit codes: 0 done, 1 invalid pattern files or unreadable input, 2 bad usage.")
     .action(async (patterns: string, events: string, _opts: unknown, cmd: Command) => {
-      code = await matchCommand(patterns, events, context(cmd));
+      code = await matchCommand(patterns, events, context(cmd), { commandName: "match", progress: false });
     });
 
   program
@@ -48,15 +48,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .argument("<patterns>", "a folder of pattern files, or one file")
     .argument("<events>", "the events file, one JSON event per line ('-' for stdin)")
     .addOption(new Option("--format <format>", "format of the events file").choices(["jsonl"]).default("jsonl"))
-    .addHelpText("after", "\nAlerts go to stdout, one per line, sorted by time, rule, id; the summary (events read, alerts per rule,\nlate and invalid events) and dead letters go to stderr.\nExit codes: 0 done, 1 invalid pattern files or unreadable input, 2 bad usage.")
-    .action(async (patterns: string, events: string, _opts: unknown, cmd: Command) => {
-      code = await matchCommand(patterns, events, context(cmd), "replay");
+    .addOption(new Option("--progress", "draw the progress bar on stderr even when it is not a terminal").conflicts("quiet"))
+    .addOption(new Option("--no-progress", "never draw the progress bar (by default it is drawn when stderr is a terminal)"))
+    .addOption(new Option("-q, --quiet", "write only alerts (stdout) and errors: no progress bar, dead letters or summary"))
+    .addHelpText(
+      "after",
+      "\nAlerts go to stdout, one per line, sorted by time, rule, id; the summary (events read, alerts per rule,\n" +
+        "late and invalid events) and dead letters go to stderr, after the progress bar (bytes read of the file's\n" +
+        "size, events, rate, ETA; then the matching), which is drawn only when stderr is a terminal.\n" +
+        "Exit codes: 0 done, 1 invalid pattern files or unreadable input, 2 bad usage.",
+    )
+    .action(async (patterns: string, events: string, opts: { progress?: boolean; quiet?: boolean }, cmd: Command) => {
+      code = await matchCommand(patterns, events, context(cmd), { commandName: "replay", progress: opts.progress, quiet: opts.quiet });
     });
 
   program
     .command("validate")
     .description("check pattern files (schema, expressions, stage references, the pattern); all errors, one per line")
-    .argument("<path...>", "pattern files or folders of them (*.json)")
+    .argument("<path...>", "pattern files or folders of them (*.json, *.ts, *.mts, *.js, *.mjs)")
     .addHelpText("after", "\nExit codes: 0 all valid, 1 any error (printed to stderr), 2 bad usage.")
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
       code = await validateCommand(paths, context(cmd));

@@ -1,4 +1,4 @@
-import { runPattern, type TimedEvent, type Watermark } from "../cep/index.js";
+import { runPattern, VigilError, type RunPatternResult, type TimedEvent, type Watermark } from "../cep/index.js";
 import { compareAlerts, type Alert } from "./alert.js";
 import { parseFieldPath, readPath, type LoadedRule, type RuleEvent, type RuleKey } from "./pattern-file/index.js";
 
@@ -42,14 +42,28 @@ export interface RunResult {
   readonly stats: RuleRunStats[];
 }
 
+/** Options of {@link runRules}. */
+export interface RunRulesOptions {
+  /** Wall clock for the alerts' `detectedAt`; `Date.now` by default. */
+  readonly now?: () => number;
+  /**
+   * Called as the work goes on, with the units done so far: a unit is one input event looked at
+   * by one rule, so the total is `rules.length * input.length`.
+   */
+  readonly onProgress?: (done: number) => void;
+}
+
 /**
  * Batch mode: runs every rule over a bounded input. Per rule, events are grouped by the rule's
  * key and each key's events go through `runPattern(pattern, events, { mode: "eventTime" })`
  * followed by a final `{ watermark: Infinity }`, so the whole input is ordered by event time and
  * nothing is late. Events lacking the key are skipped and counted; events without a usable
- * event time are dead-lettered (once per line and reason). Never throws for bad events.
+ * event time are dead-lettered (once per line and reason). Never throws for bad events; throws a
+ * `VigilError` (code `RULE_FAILED`) when a module rule's condition throws.
  */
-export function runRules(rules: readonly LoadedRule[], input: readonly SourceEvent[], options: { now?: () => number } = {}): RunResult {
+export function runRules(rules: readonly LoadedRule[], input: readonly SourceEvent[], options: RunRulesOptions = {}): RunResult {
+  const { onProgress } = options;
+  let done = 0;
   const alerts: Alert[] = [];
   const stats: RuleRunStats[] = [];
   const deadLetters = new Map<string, DeadLetter>();
@@ -88,14 +102,18 @@ export function runRules(rules: readonly LoadedRule[], input: readonly SourceEve
       positionOf: (e: RuleEvent) => positionOf.get(e),
       ...(options.now && { now: options.now }),
     };
+    done += input.length - events;
+    onProgress?.(done);
     for (const { key, events: keyed } of byKey.values()) {
+      done += keyed.length;
       keyed.push({ watermark: Infinity });
-      const result = runPattern(rule.pattern, keyed, { mode: "eventTime" });
+      const result = runKey(rule, keyed, key);
       late += result.late.length;
       for (const m of result.matches) {
         alerts.push(rule.buildAlert(m, key, alertOptions));
         matches++;
       }
+      onProgress?.(done);
       if (rule.onTimeout === null) continue;
       for (const t of result.timeouts) {
         alerts.push(rule.buildAlert(t.match, key, { ...alertOptions, timedOutAt: t.timestamp }));
@@ -107,6 +125,20 @@ export function runRules(rules: readonly LoadedRule[], input: readonly SourceEve
   alerts.sort(compareAlerts);
   const letters = [...deadLetters.values()].sort((a, b) => a.line - b.line);
   return { alerts, deadLetters: letters, stats };
+}
+
+/**
+ * `runPattern` over one key's events. A condition written in code (a module rule) may throw,
+ * which leaves the key's matching undefined: the run stops with an error naming the rule, its
+ * file and the key (conditions of JSON rules never throw).
+ */
+function runKey(rule: LoadedRule, events: ReadonlyArray<TimedEvent<RuleEvent> | Watermark>, key: RuleKey): RunPatternResult<RuleEvent> {
+  try {
+    return runPattern(rule.pattern, events, { mode: "eventTime" });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new VigilError(`rule ${rule.id} v${rule.version} (${rule.file}), key ${JSON.stringify(key)}: ${why}`, { code: "RULE_FAILED", cause: err });
+  }
 }
 
 function describeMissingTime(rule: LoadedRule, event: RuleEvent): string {

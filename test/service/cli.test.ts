@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -126,7 +126,8 @@ describe("vigil validate and explain", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     expect(stdout).toContain(`ok ${join(at("patterns"), "card-testing.json")} (card-testing v3)\n`);
-    expect(stdout.trim().split("\n")).toHaveLength(4);
+    const files = (await readdir(at("patterns"))).filter((f) => /\.(json|m?ts|m?js)$/.test(f) && !/\.d\.m?ts$/.test(f)).sort();
+    expect(stdout.trim().split("\n").map((l) => l.split(" ")[1])).toEqual(files.map((f) => join(at("patterns"), f)));
   });
 
   test("invalid files: every error on its own line on stderr, exit 1", async () => {
@@ -152,7 +153,7 @@ describe("vigil validate and explain", () => {
   });
 
   test("help, version and usage errors", async () => {
-    for (const args of [["--help"], ["match", "--help"], ["validate", "--help"], ["explain", "--help"], ["help", "match"]]) {
+    for (const args of [["--help"], ["match", "--help"], ["replay", "--help"], ["validate", "--help"], ["explain", "--help"], ["help", "match"]]) {
       const r = await run(args);
       expect(r.code, args.join(" ")).toBe(0);
       expect(r.stdout).toMatch(/^Usage: vigil/);

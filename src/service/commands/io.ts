@@ -6,10 +6,17 @@ export interface TextSink {
   write(text: string): unknown;
 }
 
+/** A sink that may be a terminal (`process.stderr` often is); progress bars are drawn only on one, unless forced. */
+export interface TerminalSink extends TextSink {
+  readonly isTTY?: boolean;
+  /** Width in characters, when a terminal. */
+  readonly columns?: number;
+}
+
 /** Where a command reads and writes; tests pass buffers instead of the process's streams. */
 export interface CliIo {
   readonly stdout: TextSink;
-  readonly stderr: TextSink;
+  readonly stderr: TerminalSink;
   /** Read for the events file `-`. */
   readonly stdin?: Readable;
   /** Wall clock (ms) for `detectedAt` and processing time; `Date.now` by default. */

@@ -19,6 +19,12 @@ export interface RuleDoc {
   onTimeout?: AlertDoc | null;
 }
 
+/**
+ * What JSON and module pattern files share: every key of a rule but its stages. A module file
+ * (`*.ts`) default-exports this with a fluent `Pattern` in place of `stages`.
+ */
+export type RuleHeaderDoc = Omit<RuleDoc, "$schema" | "stages">;
+
 /** A duration as written: `"250ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, or integer ms. */
 export type Duration = string | number;
 

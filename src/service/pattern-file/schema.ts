@@ -8,26 +8,48 @@ export function schemaPath(): string {
   return packageFile("schemas/pattern.schema.json");
 }
 
-let validator: ValidateFunction | undefined;
+/** Which shape to check: a JSON file, or the default export of a module file (`pattern` in place of `stages`). */
+export type SchemaVariant = "json" | "module";
 
-/** The compiled validator of the pattern-file schema, made once per process. */
-function getValidator(): ValidateFunction {
+const validators = new Map<SchemaVariant, ValidateFunction>();
+
+/** The compiled validator of the pattern-file schema (or its module variant), made once per process. */
+function getValidator(variant: SchemaVariant): ValidateFunction {
+  let validator = validators.get(variant);
   if (validator === undefined) {
     const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     // Message annotations that editors (VS Code) understand too; ajv only has to accept them.
     ajv.addKeyword("patternErrorMessage");
     ajv.addKeyword("errorMessage");
-    validator = ajv.compile(JSON.parse(readFileSync(schemaPath(), "utf8")) as object);
+    const schema = JSON.parse(readFileSync(schemaPath(), "utf8")) as JsonSchema;
+    validator = ajv.compile(variant === "json" ? schema : moduleSchema(schema));
+    validators.set(variant, validator);
   }
   return validator;
 }
 
+type JsonSchema = { required: string[]; properties: Record<string, unknown> } & Record<string, unknown>;
+
 /**
- * Validates a parsed pattern file against schemas/pattern.schema.json. Returns one issue per
- * problem (all of them, not just the first), each naming the JSON pointer of the offending value.
+ * The published schema with `pattern` (a fluent `Pattern`, checked by the module loader, not
+ * here) in place of `stages`, so every other key follows exactly the rules of a JSON file.
  */
-export function validateSchema(file: string, doc: unknown): RuleIssue[] {
-  const validate = getValidator();
+function moduleSchema(schema: JsonSchema): JsonSchema {
+  const { stages: _stages, $schema: _hint, ...others } = schema.properties;
+  return {
+    ...schema,
+    required: schema.required.map((key) => (key === "stages" ? "pattern" : key)),
+    properties: { ...others, pattern: { description: "The fluent Pattern: Pattern.begin(...)..." } },
+  };
+}
+
+/**
+ * Validates a parsed pattern file (or, with `variant` "module", a module file's default export)
+ * against schemas/pattern.schema.json. Returns one issue per problem (all of them, not just the
+ * first), each naming the JSON pointer of the offending value.
+ */
+export function validateSchema(file: string, doc: unknown, variant: SchemaVariant = "json"): RuleIssue[] {
+  const validate = getValidator(variant);
   if (validate(doc)) return [];
   const issues: RuleIssue[] = [];
   const seen = new Set<string>();

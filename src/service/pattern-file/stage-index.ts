@@ -90,6 +90,6 @@ export function conditionScope(index: StageIndex, stage: StageInfo): CheckScope 
 }
 
 /** What an alert field may name: every stage (of a completed or timed-out match). */
-export function alertScope(index: StageIndex): CheckScope {
+export function alertScope(index: Pick<StageIndex, "names" | "negative">): CheckScope {
   return { stages: index.names, visible: new Set(index.names), negative: index.negative };
 }

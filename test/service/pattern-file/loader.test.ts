@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -286,6 +286,13 @@ describe("files and folders", () => {
     await writeFile(join(dir, "c.json"), "{ nope");
     await writeFile(join(dir, "d.json"), JSON.stringify(rule({ id: "a" })));
     await writeFile(join(dir, "notes.txt"), "not a rule");
+    // neither type declarations, package or compiler settings, nor a subfolder (where a module
+    // rule's helpers live) are rules
+    await writeFile(join(dir, "types.d.ts"), "export interface Txn { amount: number }\n");
+    await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true } }));
+    await mkdir(join(dir, "lib.ts"));
+    await writeFile(join(dir, "lib.ts", "helper.ts"), "export const x = 1;\n");
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -312,9 +319,13 @@ describe("files and folders", () => {
   });
 
   test("the shipped patterns folder is valid", async () => {
-    const result = await loadRules(new URL("../../../patterns", import.meta.url).pathname);
+    const folder = new URL("../../../patterns", import.meta.url).pathname;
+    const result = await loadRules(folder);
     expect(result.issues.map(formatIssue)).toEqual([]);
-    expect(result.rules.map((r) => r.id).sort()).toEqual(["auth-not-captured", "card-testing", "impossible-travel", "probe-then-cash-out"]);
+    // one rule per file, whatever rules the folder gains
+    const files = (await readdir(folder)).filter((f) => /\.(json|m?ts|m?js)$/.test(f) && !/\.d\.m?ts$/.test(f));
+    expect(result.rules).toHaveLength(files.length);
+    expect(result.rules.map((r) => r.id)).toEqual(expect.arrayContaining(["auth-not-captured", "card-testing", "impossible-travel", "probe-then-cash-out"]));
   });
 
   test("missing files and empty folders", async () => {
@@ -324,7 +335,7 @@ describe("files and folders", () => {
     });
     expect((await loadRules(join(dir, "missing"))).issues.map(formatIssue)).toEqual([`${join(dir, "missing")}: cannot read: no such file or folder`]);
     const empty = await mkdtemp(join(tmpdir(), "vigil-empty-"));
-    expect((await loadRules(empty)).issues.map(formatIssue)).toEqual([`${empty}: no pattern files (*.json) in this folder`]);
+    expect((await loadRules(empty)).issues.map(formatIssue)).toEqual([`${empty}: no pattern files (*.json, *.ts, *.mts, *.js, *.mjs) in this folder`]);
     await rm(empty, { recursive: true });
   });
 });
