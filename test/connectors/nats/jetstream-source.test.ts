@@ -24,9 +24,11 @@ describe("JetStreamSource", () => {
   it("reads a stream in order from startFrom all, new, a sequence or a time, with the stream time as timestamp", async () => {
     const stream = await fx.stream("start");
     await fx.publish(`${stream}.a`, numbers(1, 5));
-    const before = Date.now();
     await sleep(20);
     await fx.publish(`${stream}.a`, numbers(6, 8));
+    // the server's own time of message 6, not this process's clock (this machine's clock is adjusted while it runs)
+    const before = (await fx.jsm.streams.getMessage(stream, { seq: 6 })).time.getTime();
+    expect(before).toBeGreaterThan((await fx.jsm.streams.getMessage(stream, { seq: 5 })).time.getTime());
     const cases: Array<[Partial<JetStreamSourceOptions<number>>, number[]]> = [
       [{ startFrom: "all" }, [1, 2, 3, 4, 5, 6, 7, 8]],
       [{ startFrom: { sequence: 4 } }, [4, 5, 6, 7, 8]],
