@@ -131,3 +131,49 @@ export function fmt(n: number): string {
 }
 
 export type Log = (line: string) => void;
+
+/** One timed run of each side (ms). */
+export interface RunTimes {
+  readonly vigilMs: number;
+  readonly baselineMs: number;
+}
+
+/**
+ * Runs `runOnce` `runs` times (each run times both sides, alternating), logs each run and the
+ * medians, and returns the JSON line's object (also logged).
+ */
+export async function compareRuns(options: {
+  readonly bench: string;
+  readonly baseline: string;
+  readonly messages: number;
+  readonly runs: number;
+  readonly log: Log;
+  readonly extra: Record<string, string | number | boolean>;
+  readonly runOnce: (run: number) => Promise<RunTimes>;
+}): Promise<ConnectorBenchResult> {
+  const { messages, log } = options;
+  const vigil: number[] = [];
+  const base: number[] = [];
+  const rate = (ms: number) => `${(ms / 1000).toFixed(2)} s (${fmt(messages / (ms / 1000))} msg/s)`;
+  for (let run = 0; run < options.runs; run++) {
+    const t = await options.runOnce(run);
+    vigil.push(t.vigilMs);
+    base.push(t.baselineMs);
+    log(`# run ${run + 1}/${options.runs}: vigil ${rate(t.vigilMs)}, ${options.baseline} ${rate(t.baselineMs)}`);
+  }
+  const vMs = median(vigil);
+  const bMs = median(base);
+  const result: ConnectorBenchResult = {
+    bench: options.bench,
+    messagesPerSec: Math.round(messages / (vMs / 1000)),
+    baseline: options.baseline,
+    baselineMessagesPerSec: Math.round(messages / (bMs / 1000)),
+    ratio: Math.round((bMs / vMs) * 100) / 100,
+    messages,
+    runs: options.runs,
+    ...options.extra,
+  };
+  log(`# vigil ${fmt(result.messagesPerSec)} msg/s, ${options.baseline} ${fmt(result.baselineMessagesPerSec)} msg/s, ratio ${result.ratio} (goal >= 0.8)`);
+  log(JSON.stringify(result));
+  return result;
+}

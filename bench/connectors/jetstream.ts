@@ -32,12 +32,12 @@ import { runtimeLogger } from "../../src/runtime/logger.js";
 import { StreamExecutionEnvironment, WatermarkStrategy } from "../../src/runtime/index.js";
 import {
   alertId,
+  compareRuns,
   fmt,
   generateTxns,
   intArg,
   isLarge,
   isSmall,
-  median,
   parseArgs,
   tempDir,
   waitFor,
@@ -87,41 +87,29 @@ export async function runJetStreamBench(opts: JetStreamBenchOptions = {}): Promi
     await publishAll(servers, `${input}.txns`, payloads);
     log(`# ${fmt(messages)} transactions over ${fmt(cards)} cards published to ${input} in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${fmt(alerts)} alerts expected`);
 
-    const vigil: number[] = [];
-    const base: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      const outB = `BENCH_OUT_B_${suffix}_${run}`;
-      await jsm.streams.add({ name: outB, subjects: [`${outB}.alerts`] });
-      created.push(outB);
-      const b = await baselineRun(nc, servers, input, outB, messages, alerts);
-      base.push(b);
-      const outV = `BENCH_OUT_V_${suffix}_${run}`;
-      await jsm.streams.add({ name: outV, subjects: [`${outV}.alerts`] });
-      created.push(outV);
-      const v = await vigilRun(servers, input, outV, alerts, opts.checkpointIntervalMs ?? 1000);
-      vigil.push(v);
-      for (const [name, stream] of [["baseline", outB], ["vigil", outV]] as const) {
-        const stored = (await jsm.streams.info(stream)).state.messages;
-        if (stored !== alerts) throw new Error(`${name} run ${run}: ${stored} alerts stored, expected ${alerts}`);
-      }
-      log(`# run ${run + 1}/${runs}: vigil ${(v / 1000).toFixed(2)} s (${fmt(messages / (v / 1000))} msg/s), nats.js loop ${(b / 1000).toFixed(2)} s (${fmt(messages / (b / 1000))} msg/s)`);
-    }
-    const vMs = median(vigil);
-    const bMs = median(base);
-    const result: ConnectorBenchResult = {
+    return await compareRuns({
       bench: "jetstream-pipeline",
-      messagesPerSec: Math.round(messages / (vMs / 1000)),
       baseline: "nats.js loop",
-      baselineMessagesPerSec: Math.round(messages / (bMs / 1000)),
-      ratio: Math.round((bMs / vMs) * 100) / 100,
       messages,
-      alerts,
-      cards,
       runs,
-    };
-    log(`# vigil ${fmt(result.messagesPerSec)} msg/s, nats.js loop ${fmt(result.baselineMessagesPerSec)} msg/s, ratio ${result.ratio} (goal >= 0.8)`);
-    log(JSON.stringify(result));
-    return result;
+      log,
+      extra: { alerts, cards },
+      runOnce: async (run) => {
+        const outB = `BENCH_OUT_B_${suffix}_${run}`;
+        await jsm.streams.add({ name: outB, subjects: [`${outB}.alerts`] });
+        created.push(outB);
+        const baselineMs = await baselineRun(nc, servers, input, outB, messages, alerts);
+        const outV = `BENCH_OUT_V_${suffix}_${run}`;
+        await jsm.streams.add({ name: outV, subjects: [`${outV}.alerts`] });
+        created.push(outV);
+        const vigilMs = await vigilRun(servers, input, outV, alerts, opts.checkpointIntervalMs ?? 1000);
+        for (const [name, stream] of [["baseline", outB], ["vigil", outV]] as const) {
+          const stored = (await jsm.streams.info(stream)).state.messages;
+          if (stored !== alerts) throw new Error(`${name} run ${run}: ${stored} alerts stored, expected ${alerts}`);
+        }
+        return { vigilMs, baselineMs };
+      },
+    });
   } finally {
     for (const s of created) await jsm.streams.delete(s).catch(() => {});
     await nc.close();

@@ -31,12 +31,12 @@ import { StreamExecutionEnvironment, WatermarkStrategy, type Sink } from "../../
 import { KafkaMockCluster } from "../../tools/kafka-mock/index.js";
 import {
   alertId,
+  compareRuns,
   fmt,
   generateTxns,
   intArg,
   isLarge,
   isSmall,
-  median,
   parseArgs,
   tempDir,
   waitFor,
@@ -93,40 +93,27 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Conne
     log(
       `# ${fmt(messages)} transactions over ${fmt(cards)} cards produced to ${input} (${PARTITIONS} partitions, ${mock ? "mock cluster" : brokers.join(",")}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${fmt(alerts)} alerts expected`,
     );
-    const vigil: number[] = [];
-    const base: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      const outB = `bench-out-b-${suffix}-${run}`;
-      await createTopic(outB);
-      const b = await baselineRun(kafka, input, outB, messages, alerts, `bench-b-${suffix}-${run}`);
-      base.push(b);
-      const outV = `bench-out-v-${suffix}-${run}`;
-      await createTopic(outV);
-      const v = await vigilRun(brokers, input, outV, `bench-v-${suffix}-${run}`, alerts);
-      vigil.push(v);
-      for (const [name, topic] of [["baseline", outB], ["vigil", outV]] as const) {
-        const stored = await countMessages(kafka, topic, alerts);
-        if (stored < alerts) throw new Error(`${name} run ${run}: ${stored} alerts in ${topic}, expected ${alerts}`);
-      }
-      log(`# run ${run + 1}/${runs}: vigil ${(v / 1000).toFixed(2)} s (${fmt(messages / (v / 1000))} msg/s), kafkajs loop ${(b / 1000).toFixed(2)} s (${fmt(messages / (b / 1000))} msg/s)`);
-    }
-    const vMs = median(vigil);
-    const bMs = median(base);
-    const result: ConnectorBenchResult = {
+    return await compareRuns({
       bench: "kafka-pipeline",
-      messagesPerSec: Math.round(messages / (vMs / 1000)),
       baseline: "kafkajs loop",
-      baselineMessagesPerSec: Math.round(messages / (bMs / 1000)),
-      ratio: Math.round((bMs / vMs) * 100) / 100,
       messages,
-      alerts,
-      cards,
       runs,
-      cluster: mock ? "librdkafka mock, 3 brokers" : "real",
-    };
-    log(`# vigil ${fmt(result.messagesPerSec)} msg/s, kafkajs loop ${fmt(result.baselineMessagesPerSec)} msg/s, ratio ${result.ratio} (goal >= 0.8)`);
-    log(JSON.stringify(result));
-    return result;
+      log,
+      extra: { alerts, cards, cluster: mock ? "librdkafka mock, 3 brokers" : "real" },
+      runOnce: async (run) => {
+        const outB = `bench-out-b-${suffix}-${run}`;
+        await createTopic(outB);
+        const baselineMs = await baselineRun(kafka, input, outB, messages, alerts, `bench-b-${suffix}-${run}`);
+        const outV = `bench-out-v-${suffix}-${run}`;
+        await createTopic(outV);
+        const vigilMs = await vigilRun(brokers, input, outV, `bench-v-${suffix}-${run}`, alerts);
+        for (const [name, topic] of [["baseline", outB], ["vigil", outV]] as const) {
+          const stored = await countMessages(kafka, topic, alerts);
+          if (stored < alerts) throw new Error(`${name} run ${run}: ${stored} alerts in ${topic}, expected ${alerts}`);
+        }
+        return { vigilMs, baselineMs };
+      },
+    });
   } finally {
     await producer.disconnect().catch(() => {});
     await mock?.stop();
