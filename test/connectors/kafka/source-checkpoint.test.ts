@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KafkaSource } from "../../../src/connectors/kafka/source.js";
-import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy, type JobClient } from "../../../src/runtime/index.js";
-import { KafkaMockCluster } from "../../../tools/kafka-mock/index.js";
-import { FailureInjector, tempDirs, TxnSink } from "../../runtime/checkpoint/helpers.js";
-import { committedOffsets, duplicatesAndMissing, TestProducer, uniqueName, waitFor, type Produced } from "./source-helpers.js";
+import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy } from "../../../src/runtime/index.js";
+import { FailureInjector, TxnSink } from "../../runtime/checkpoint/helpers.js";
+import { committedOffsets, duplicatesAndMissing, uniqueName, waitFor, type Produced, useMockCluster } from "./source-helpers.js";
 
 /*
  * Checkpoints with the Kafka source: partition offsets are split positions, a restore resumes from
@@ -11,29 +10,16 @@ import { committedOffsets, duplicatesAndMissing, TestProducer, uniqueName, waitF
  * in-memory exactly-once sink of the checkpoint tests (it commits a transaction per checkpoint).
  */
 
-let mock: KafkaMockCluster;
-let producer: TestProducer;
-const dirs = tempDirs("vigil-kafka-source-");
-const clients: JobClient[] = [];
-
-beforeAll(async () => {
-  mock = await KafkaMockCluster.start(3);
-  producer = await TestProducer.connect(mock);
-});
-afterAll(async () => {
-  for (const c of clients) await c.cancel().catch(() => {});
-  await producer?.close();
-  await mock?.stop();
-  dirs.cleanup();
-});
+const fx = useMockCluster("vigil-kafka-source-");
+const { clients, dirs } = fx;
 
 async function topic(partitions: number): Promise<string> {
   const name = uniqueName("vigil-src-chk");
-  await mock.createTopic(name, partitions);
+  await fx.mock.createTopic(name, partitions);
   return name;
 }
 
-/** Polls an async condition (a read from the mock) until it holds. */
+/** Polls an async condition (a read from the fx.mock) until it holds. */
 async function eventually(cond: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
@@ -63,36 +49,36 @@ describe("KafkaSource checkpoints", () => {
       const group = uniqueName("vigil-src-chk-group");
       const dir = dirs.tmp();
       const sink = new TxnSink<number>();
-      const options = { brokers: mock.brokers, topics: [t], groupId: group, batchSize: 16 };
-      await producer.sendRange(t, 0, 200, 4);
+      const options = { brokers: fx.mock.brokers, topics: [t], groupId: group, batchSize: 16 };
+      await fx.producer.sendRange(t, 0, 200, 4);
 
       const first = await job(new KafkaSource<Produced>(options), sink, dir).executeAsync("kafka-checkpoint");
       clients.push(first);
       await waitFor(() => sink.received.length >= 200, "the first 200 records");
-      expect(await committedOffsets(mock, group, t, 4)).toEqual({}); // read, but no checkpoint yet
-      await producer.sendRange(t, 200, 300, 4);
+      expect(await committedOffsets(fx.mock, group, t, 4)).toEqual({}); // read, but no checkpoint yet
+      await fx.producer.sendRange(t, 200, 300, 4);
       await waitFor(() => sink.received.length >= 300, "300 records");
       const checkpoint = await first.triggerCheckpoint();
       expect([...sink.committed].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
       const at = { [`${t}-0`]: 75, [`${t}-1`]: 75, [`${t}-2`]: 75, [`${t}-3`]: 75 };
-      await eventually(async () => JSON.stringify(await committedOffsets(mock, group, t, 4)) === JSON.stringify(at), "the checkpoint's offsets in the group");
+      await eventually(async () => JSON.stringify(await committedOffsets(fx.mock, group, t, 4)) === JSON.stringify(at), "the checkpoint's offsets in the group");
 
       // read after the checkpoint, then the job is gone: those records were never committed
-      await producer.sendRange(t, 300, 400, 4);
+      await fx.producer.sendRange(t, 300, 400, 4);
       await waitFor(() => sink.received.length >= 400, "400 records");
       await first.cancel();
       expect(sink.committed.length).toBe(300);
-      expect(await committedOffsets(mock, group, t, 4)).toEqual(at);
+      expect(await committedOffsets(fx.mock, group, t, 4)).toEqual(at);
 
       const second = await job(new KafkaSource<Produced>(options), sink, dir, checkpoint.location).executeAsync("kafka-checkpoint");
       clients.push(second);
-      await producer.sendRange(t, 400, 500, 4);
+      await fx.producer.sendRange(t, 400, 500, 4);
       await waitFor(() => sink.received.length >= 600, "the replayed and the new records"); // 300..399 again, 400..499
       await second.triggerCheckpoint();
       await second.cancel();
       expect(duplicatesAndMissing(sink.committed, 500)).toEqual({ duplicates: [], missing: [] });
       expect(sink.committed.length).toBe(500);
-      await eventually(async () => Object.values(await committedOffsets(mock, group, t, 4)).every((o) => o === 125), "the second checkpoint's offsets");
+      await eventually(async () => Object.values(await committedOffsets(fx.mock, group, t, 4)).every((o) => o === 125), "the second checkpoint's offsets");
     },
     40_000,
   );
@@ -105,7 +91,7 @@ describe("KafkaSource checkpoints", () => {
       const failures = new FailureInjector([120, 330]);
       const env = new StreamExecutionEnvironment().enableCheckpointing(100, { directory: dirs.tmp() }).setRestartStrategy(RestartStrategies.fixedDelay(5, 50));
       env
-        .fromSource(new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], batchSize: 10 }), WatermarkStrategy.noWatermarks<Produced>(), "kafka")
+        .fromSource(new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], batchSize: 10 }), WatermarkStrategy.noWatermarks<Produced>(), "kafka")
         .uid("kafka")
         .map((v) => {
           failures.tick();
@@ -114,11 +100,11 @@ describe("KafkaSource checkpoints", () => {
         .uid("ids")
         .sinkTo(sink)
         .uid("sink");
-      await producer.sendRange(t, 0, 250, 3);
+      await fx.producer.sendRange(t, 0, 250, 3);
       const client = await env.executeAsync("kafka-restarts");
       clients.push(client);
       await waitFor(() => sink.committed.length >= 250, "the first 250 records, committed");
-      await producer.sendRange(t, 250, 500, 3);
+      await fx.producer.sendRange(t, 250, 500, 3);
       await waitFor(() => sink.committed.length >= 500, "all 500 records, committed");
       await new Promise((r) => setTimeout(r, 300)); // a duplicate would be committed by a later checkpoint
       await client.cancel();

@@ -1,10 +1,9 @@
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { KafkaSource, type KafkaSourceOptions } from "../../../src/connectors/kafka/source.js";
 import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy, type JobClient } from "../../../src/runtime/index.js";
-import { KafkaMockCluster } from "../../../tools/kafka-mock/index.js";
-import { FailureInjector, tempDirs, TxnSink } from "../../runtime/checkpoint/helpers.js";
-import { committedOffsets, duplicatesAndMissing, TestProducer, uniqueName, waitFor, type Produced } from "./source-helpers.js";
+import { FailureInjector, TxnSink } from "../../runtime/checkpoint/helpers.js";
+import { committedOffsets, duplicatesAndMissing, uniqueName, waitFor, type Produced, useMockCluster } from "./source-helpers.js";
 
 /*
  * Group assignment: two Vigil jobs (as two services would) share a topic through one consumer
@@ -12,22 +11,11 @@ import { committedOffsets, duplicatesAndMissing, TestProducer, uniqueName, waitF
  * for a rebalance, so the timeouts here are short.
  */
 
-let mock: KafkaMockCluster;
-let producer: TestProducer;
-const dirs = tempDirs("vigil-kafka-source-group-");
-const clients: JobClient[] = [];
+const fx = useMockCluster("vigil-kafka-source-group-");
+const { clients, dirs } = fx;
 const sources: Array<KafkaSource<Produced>> = [];
-
-beforeAll(async () => {
-  mock = await KafkaMockCluster.start(3);
-  producer = await TestProducer.connect(mock);
-});
 afterAll(async () => {
-  for (const c of clients) await c.cancel().catch(() => {});
   for (const s of sources) await s.close();
-  await producer?.close();
-  await mock?.stop();
-  dirs.cleanup();
 });
 
 interface Service {
@@ -39,7 +27,7 @@ interface Service {
 /** One "service": a job reading the topic in group mode with checkpoints every 100 ms into an exactly-once sink. */
 async function service(topic: string, groupId: string, failures?: FailureInjector, parallelism = 1): Promise<Service> {
   const options: KafkaSourceOptions<Produced> = {
-    brokers: mock.brokers,
+    brokers: fx.mock.brokers,
     topics: [topic],
     groupId,
     assignment: "group",
@@ -76,9 +64,9 @@ describe("KafkaSource (group assignment)", () => {
     "shares a topic between two jobs: when the second joins, partitions are handed over with no record lost or repeated",
     async () => {
       const t = uniqueName("vigil-src-group");
-      await mock.createTopic(t, 4);
+      await fx.mock.createTopic(t, 4);
       const group = uniqueName("vigil-src-grp");
-      await producer.sendRange(t, 0, 200, 4);
+      await fx.producer.sendRange(t, 0, 200, 4);
       const a = await service(t, group);
       await waitFor(() => a.sink.committed.length >= 200, "job A's first records", 20_000);
 
@@ -87,7 +75,7 @@ describe("KafkaSource (group assignment)", () => {
       let producing = true;
       const background = (async () => {
         while (producing) {
-          await producer.sendRange(t, next, next + 20, 4);
+          await fx.producer.sendRange(t, next, next + 20, 4);
           next += 20;
           await new Promise((r) => setTimeout(r, 30));
         }
@@ -113,7 +101,7 @@ describe("KafkaSource (group assignment)", () => {
       await b.client.triggerCheckpoint();
       const deadline = Date.now() + 10_000;
       let offsets: Record<string, number> = {};
-      while (Date.now() < deadline && Object.values((offsets = await committedOffsets(mock, group, t, 4))).reduce((x, y) => x + y, 0) !== total) await new Promise((r) => setTimeout(r, 50));
+      while (Date.now() < deadline && Object.values((offsets = await committedOffsets(fx.mock, group, t, 4))).reduce((x, y) => x + y, 0) !== total) await new Promise((r) => setTimeout(r, 50));
       expect(Object.values(offsets).reduce((x, y) => x + y, 0)).toBe(total);
     },
     55_000,
@@ -123,13 +111,13 @@ describe("KafkaSource (group assignment)", () => {
     "at parallelism 2 each subtask is a member; a job restarted after a failure keeps its members, so the group does not rebalance",
     async () => {
       const t = uniqueName("vigil-src-group");
-      await mock.createTopic(t, 4);
+      await fx.mock.createTopic(t, 4);
       const group = uniqueName("vigil-src-grp");
-      await producer.sendRange(t, 0, 100, 4);
+      await fx.producer.sendRange(t, 0, 100, 4);
       const failures = new FailureInjector([150]);
       const a = await service(t, group, failures, 2);
       await waitFor(() => a.sink.committed.length >= 100, "the first 100 records", 20_000);
-      await producer.sendRange(t, 100, 300, 4);
+      await fx.producer.sendRange(t, 100, 300, 4);
       await waitFor(() => failures.failures === 1 && a.sink.committed.length >= 300, "all 300 records after the restart", 20_000);
       await new Promise((r) => setTimeout(r, 300));
       expect(duplicatesAndMissing(a.sink.committed, 300)).toEqual({ duplicates: [], missing: [] });

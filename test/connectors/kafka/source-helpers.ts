@@ -1,7 +1,10 @@
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { openCluster, READ_COMMITTED } from "../../../src/connectors/kafka/kafkajs-internals.js";
 import { commitOffsets, fetchCommitted } from "../../../src/connectors/kafka/offsets.js";
-import type { KafkaMockCluster } from "../../../tools/kafka-mock/index.js";
+import { afterAll, beforeAll } from "vitest";
+import type { JobClient } from "../../../src/runtime/index.js";
+import { KafkaMockCluster } from "../../../tools/kafka-mock/index.js";
+import { tempDirs } from "../../runtime/checkpoint/helpers.js";
 
 /** A name no other test run uses (topics, groups). */
 export function uniqueName(prefix: string): string {
@@ -89,4 +92,27 @@ export function duplicatesAndMissing(ids: readonly number[], n: number): { dupli
   const missing: number[] = [];
   for (let i = 0; i < n; i++) if (!seen.has(i)) missing.push(i);
   return { duplicates, missing };
+}
+
+/** The mock cluster, a producer, jobs to cancel and temporary directories of one test file (started in beforeAll, stopped in afterAll). */
+export interface MockClusterFixture {
+  readonly mock: KafkaMockCluster;
+  readonly producer: TestProducer;
+  readonly clients: JobClient[];
+  readonly dirs: { tmp: () => string; cleanup: () => void };
+}
+
+export function useMockCluster(dirPrefix: string): MockClusterFixture {
+  const fx = { clients: [] as JobClient[], dirs: tempDirs(dirPrefix) } as { mock: KafkaMockCluster; producer: TestProducer; clients: JobClient[]; dirs: MockClusterFixture["dirs"] };
+  beforeAll(async () => {
+    fx.mock = await KafkaMockCluster.start(3);
+    fx.producer = await TestProducer.connect(fx.mock);
+  });
+  afterAll(async () => {
+    for (const c of fx.clients) await c.cancel().catch(() => {});
+    await fx.producer?.close();
+    await fx.mock?.stop();
+    fx.dirs.cleanup();
+  });
+  return fx;
 }

@@ -1,36 +1,24 @@
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Deserializers, type DeadLetter } from "../../../src/connectors/index.js";
 import { KafkaSource, type KafkaPartitionSplit } from "../../../src/connectors/kafka/source.js";
 import { CollectSink, StreamExecutionEnvironment, WatermarkStrategy, type JobClient } from "../../../src/runtime/index.js";
 import { TumblingEventTimeWindows } from "../../../src/runtime/windowing/index.js";
-import { KafkaMockCluster } from "../../../tools/kafka-mock/index.js";
-import { commitFromOutside, duplicatesAndMissing, TestProducer, uniqueName, waitFor, type Produced } from "./source-helpers.js";
+import { commitFromOutside, duplicatesAndMissing, uniqueName, waitFor, type Produced, useMockCluster } from "./source-helpers.js";
 
 /*
  * The Kafka source in "vigil" assignment against librdkafka's mock cluster: three brokers, every
  * topic's partitions led by all three. Records are JSON { id, p }; id i goes to partition i mod n.
  */
 
-let mock: KafkaMockCluster;
-let producer: TestProducer;
-const clients: JobClient[] = [];
-
-beforeAll(async () => {
-  mock = await KafkaMockCluster.start(3);
-  producer = await TestProducer.connect(mock);
-});
-afterAll(async () => {
-  for (const c of clients) await c.cancel().catch(() => {});
-  await producer?.close();
-  await mock?.stop();
-});
+const fx = useMockCluster("vigil-kafka-source-");
+const { clients } = fx;
 
 /** A topic whose partition i is led by broker i mod 3 + 1. */
 async function topic(partitions: number, prefix = "vigil-src"): Promise<string> {
   const name = uniqueName(prefix);
-  await mock.createTopic(name, partitions);
-  for (let p = 0; p < partitions; p++) await mock.setLeader(name, p, (p % 3) + 1);
+  await fx.mock.createTopic(name, partitions);
+  for (let p = 0; p < partitions; p++) await fx.mock.setLeader(name, p, (p % 3) + 1);
   return name;
 }
 
@@ -48,8 +36,8 @@ describe("KafkaSource (vigil assignment)", () => {
     "reads every record of a six-partition topic on three brokers exactly once, at parallelism 2, with Kafka timestamps (bounded: stopAt latest)",
     async () => {
       const t = await topic(6);
-      await producer.sendRange(t, 0, 600, 6, (i) => 1_700_000_000_000 + i * 10);
-      const source = new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], stopAt: "latest", name: "orders", batchSize: 50 });
+      await fx.producer.sendRange(t, 0, 600, 6, (i) => 1_700_000_000_000 + i * 10);
+      const source = new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], stopAt: "latest", name: "orders", batchSize: 50 });
       const splits = (await source.createSplits()) as KafkaPartitionSplit[];
       expect(splits.map((s) => s.splitId)).toEqual([0, 1, 2, 3, 4, 5].map((p) => `${t}-${p}`));
       expect(splits.every((s) => s.kind === "partition" && s.offset === "0" && s.stopAt === "100")).toBe(true);
@@ -77,8 +65,8 @@ describe("KafkaSource (vigil assignment)", () => {
     "emits each record with its partition as split and its Kafka timestamp, so the runtime keeps a watermark per partition",
     async () => {
       const t = await topic(2);
-      await producer.sendRange(t, 0, 6, 2, (i) => 5_000 + i);
-      const source = new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], stopAt: "latest" });
+      await fx.producer.sendRange(t, 0, 6, 2, (i) => 5_000 + i);
+      const source = new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], stopAt: "latest" });
       const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, log: pino({ level: "silent" }) });
       await reader.addSplits(await source.createSplits());
       const emitted: Array<[number, string, number | undefined]> = [];
@@ -96,13 +84,13 @@ describe("KafkaSource (vigil assignment)", () => {
     "holds the job's watermark at the slowest partition: windows fire only when every partition has passed them",
     async () => {
       const t = await topic(2);
-      await producer.sendTo(t, 0, 100, () => 0, (i) => i); // partition 0: event times 0..99
-      await producer.sendTo(t, 1000, 1010, () => 1, (i) => i - 1000); // partition 1: event times 0..9
+      await fx.producer.sendTo(t, 0, 100, () => 0, (i) => i); // partition 0: event times 0..99
+      await fx.producer.sendTo(t, 1000, 1010, () => 1, (i) => i - 1000); // partition 1: event times 0..9
       let read = 0;
       const fired = new CollectSink<number>();
       const env = new StreamExecutionEnvironment();
       env
-        .fromSource(new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t] }), WatermarkStrategy.forMonotonousTimestamps<Produced>(), "kafka")
+        .fromSource(new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t] }), WatermarkStrategy.forMonotonousTimestamps<Produced>(), "kafka")
         .map((v) => {
           read++;
           return v;
@@ -116,7 +104,7 @@ describe("KafkaSource (vigil assignment)", () => {
       await waitFor(() => read === 110, "every record");
       await new Promise((r) => setTimeout(r, 300));
       expect(fired.values).toEqual([]); // partition 1 is at 9: window [0, 10) is still open
-      await producer.sendTo(t, 2000, 2001, () => 1, () => 55);
+      await fx.producer.sendTo(t, 2000, 2001, () => 1, () => 55);
       await waitFor(() => fired.values.length >= 5, "the windows before 55");
       await new Promise((r) => setTimeout(r, 300));
       await client.cancel();
@@ -129,8 +117,8 @@ describe("KafkaSource (vigil assignment)", () => {
     "emits at most batchSize records per poll and stops fetching while maxBufferedRecords are waiting",
     async () => {
       const t = await topic(1);
-      for (let i = 0; i < 500; i += 10) await producer.sendRange(t, i, i + 10, 1);
-      const source = new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], stopAt: "latest", batchSize: 1000, maxBufferedRecords: 50, maxBytesPerPartition: 1024 });
+      for (let i = 0; i < 500; i += 10) await fx.producer.sendRange(t, i, i + 10, 1);
+      const source = new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], stopAt: "latest", batchSize: 1000, maxBufferedRecords: 50, maxBytesPerPartition: 1024 });
       const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, log: pino({ level: "silent" }) });
       await reader.addSplits(await source.createSplits());
       const ids: number[] = [];
@@ -144,7 +132,7 @@ describe("KafkaSource (vigil assignment)", () => {
       await reader.close!();
       expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => i)); // all, in offset order
 
-      const small = new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], stopAt: "latest", batchSize: 7 });
+      const small = new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], stopAt: "latest", batchSize: 7 });
       const r2 = small.createReader({ subtaskIndex: 0, parallelism: 1, log: pino({ level: "silent" }) });
       await r2.addSplits(await small.createSplits());
       const perPoll: number[] = [];
@@ -168,15 +156,15 @@ describe("KafkaSource (vigil assignment)", () => {
     "moves a restored position past the end of a partition to its end, says so, and reads on",
     async () => {
       const t = await topic(1);
-      await producer.sendRange(t, 0, 10, 1);
+      await fx.producer.sendRange(t, 0, 10, 1);
       const logged: string[] = [];
-      const source = new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t] });
+      const source = new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t] });
       const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, log: pino({ level: "warn" }, { write: (s: string) => void logged.push(s) }) });
       await reader.addSplits([{ splitId: `${t}-0`, kind: "partition", topic: t, partition: 0, offset: "1000" }]);
       const ids: number[] = [];
       const output = { collect: (v: Produced) => void ids.push(v.id), splitFinished: () => {} };
       await waitFor(() => logged.some((l) => l.includes("offset out of range")), "the out-of-range warning");
-      await producer.sendRange(t, 10, 13, 1);
+      await fx.producer.sendRange(t, 10, 13, 1);
       while ((await reader.pollNext(output)) === "waiting" && ids.length < 3) await reader.available!();
       expect(reader.snapshotState(1)).toEqual([{ splitId: `${t}-0`, kind: "partition", topic: t, partition: 0, offset: "13" }]);
       await reader.close!();
@@ -190,10 +178,10 @@ describe("KafkaSource (vigil assignment)", () => {
     "keeps reading what is produced while it runs, at parallelism 2 (continuous)",
     async () => {
       const t = await topic(4);
-      await producer.sendRange(t, 0, 100, 4);
-      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t] }), 2);
+      await fx.producer.sendRange(t, 0, 100, 4);
+      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t] }), 2);
       await waitFor(() => sink.values.length >= 100, "the first 100 records");
-      await producer.sendRange(t, 100, 300, 4);
+      await fx.producer.sendRange(t, 100, 300, 4);
       await waitFor(() => sink.values.length >= 300, "all 300 records");
       await client.cancel();
       expect(duplicatesAndMissing(sink.values.map((v) => v.id), 300)).toEqual({ duplicates: [], missing: [] });
@@ -205,11 +193,11 @@ describe("KafkaSource (vigil assignment)", () => {
     "starts from earliest, latest, the group's committed offsets (else offsetReset) or a time",
     async () => {
       const t = await topic(2);
-      await producer.sendRange(t, 0, 20, 2); // 10 per partition
+      await fx.producer.sendRange(t, 0, 20, 2); // 10 per partition
       const group = uniqueName("vigil-src-group");
-      await commitFromOutside(mock, group, t, { 0: 7 }); // partition 1 has no committed offset
+      await commitFromOutside(fx.mock, group, t, { 0: 7 }); // partition 1 has no committed offset
       const offsets = async (options: Partial<ConstructorParameters<typeof KafkaSource>[0]>) =>
-        ((await new KafkaSource({ brokers: mock.brokers, topics: [t], ...options }).createSplits()) as KafkaPartitionSplit[])
+        ((await new KafkaSource({ brokers: fx.mock.brokers, topics: [t], ...options }).createSplits()) as KafkaPartitionSplit[])
           .filter((s) => s.kind === "partition")
           .map((s) => s.offset);
       expect(await offsets({ startFrom: "earliest" })).toEqual(["0", "0"]);
@@ -220,8 +208,8 @@ describe("KafkaSource (vigil assignment)", () => {
       expect(await offsets({ startFrom: { timestamp: Date.now() + 3_600_000 } })).toEqual(["10", "10"]);
 
       // "latest" reads only what comes after the start
-      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: mock.brokers, topics: [t], startFrom: "latest" }));
-      await producer.sendRange(t, 20, 30, 2);
+      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: [t], startFrom: "latest" }));
+      await fx.producer.sendRange(t, 20, 30, 2);
       await waitFor(() => sink.values.length >= 10, "the records produced after the start");
       await new Promise((r) => setTimeout(r, 200));
       await client.cancel();
@@ -234,12 +222,12 @@ describe("KafkaSource (vigil assignment)", () => {
     "sends records that fail JSON Schema or do not parse to the dead letters with topic, partition, offset and reason, and goes on",
     async () => {
       const t = await topic(1);
-      await producer.sendRaw(t, 0, ['{"id":1,"amount":5}', '{"id":2,"amount":"five"}', "not json", null, '{"id":3,"amount":7}', "\u00ff\u00fe"]);
+      await fx.producer.sendRaw(t, 0, ['{"id":1,"amount":5}', '{"id":2,"amount":"five"}', "not json", null, '{"id":3,"amount":7}', "\u00ff\u00fe"]);
       const letters: DeadLetter[] = [];
       const logged: string[] = [];
       const schema = { type: "object", required: ["id", "amount"], properties: { id: { type: "integer" }, amount: { type: "number" } } };
       const source = new KafkaSource<{ id: number; amount: number }>({
-        brokers: mock.brokers,
+        brokers: fx.mock.brokers,
         topics: [t],
         name: "payments",
         stopAt: "latest",
@@ -269,13 +257,13 @@ describe("KafkaSource (vigil assignment)", () => {
     async () => {
       const prefix = uniqueName("vigil-src-re");
       const first = `${prefix}-a`;
-      await mock.createTopic(first, 2);
-      await producer.sendRange(first, 0, 10, 2);
-      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: mock.brokers, topics: new RegExp(`^${prefix}-`), partitionDiscoveryIntervalMs: 200 }), 2);
+      await fx.mock.createTopic(first, 2);
+      await fx.producer.sendRange(first, 0, 10, 2);
+      const { sink, client } = await start(new KafkaSource<Produced>({ brokers: fx.mock.brokers, topics: new RegExp(`^${prefix}-`), partitionDiscoveryIntervalMs: 200 }), 2);
       await waitFor(() => sink.values.length >= 10, "the first topic's records");
       const second = `${prefix}-b`;
-      await mock.createTopic(second, 3);
-      await producer.sendRange(second, 100, 130, 3);
+      await fx.mock.createTopic(second, 3);
+      await fx.producer.sendRange(second, 100, 130, 3);
       await waitFor(() => sink.values.length >= 40, "the new topic's records");
       await client.cancel();
       expect(sink.values.map((v) => v.id).sort((a, b) => a - b)).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => 100 + i)]);
