@@ -4,10 +4,11 @@
  * `bench:runtime` on the heap (10M events) and on LevelDB (3M events), and a running reduce on the
  * heap (5M events); (2) `state-size`: 1M keys of keyed state,
  * per backend: a full checkpoint's duration and size, a second one after changing 1% of the keys
- * (LevelDB writes only changed key groups), and the time to restore a job from it. One JSON line
- * per result, then the goals.
+ * (LevelDB writes only changed key groups), and the time to restore a job from it; (3)
+ * `heap-snapshot`: a heap snapshot of 100,000 entries alone, packed against listed entry by entry.
+ * One JSON line per result, then the goals.
  *
- * Options: `--case a,b` (throughput,state-size), `--backends heap,leveldb`, `--events N`
+ * Options: `--case a,b` (throughput,state-size,heap-snapshot), `--backends heap,leveldb`, `--events N`
  * (10,000,000), `--leveldb-events N` (3,000,000), `--reduce-events N` (5,000,000), `--keys N` (100,000), `--events-per-ms N` (5),
  * `--interval N` (1000 ms), `--state-keys N` (1,000,000), `--changed-keys N` (10,000),
  * `--repeats N` (3), `--rounds N` (default: as many as fit the budget). Run with `--expose-gc`.
@@ -85,7 +86,7 @@ function printSummary(results: readonly CheckpointResult[]): void {
         `${r.periodicCheckpointMs} ms, ${fmtMB(Number(r.periodicCheckpointBytes))} | ${Number(r.ratio) >= 0.9 ? "met" : "NOT met"} |`);
     }
   }
-  const ss = results.filter((r) => r.bench !== "checkpoint-throughput");
+  const ss = results.filter((r) => r.bench !== "checkpoint-throughput" && r.bench !== "heap-snapshot");
   if (ss.length > 0) {
     console.log("\n| backend | step | time | size | written | longest event-loop block |");
     console.log("| --- | --- | ---: | ---: | ---: | ---: |");
@@ -97,6 +98,14 @@ function printSummary(results: readonly CheckpointResult[]): void {
       const written = r.bytesWritten === undefined ? "" : fmtMB(Number(r.bytesWritten));
       const block = r.maxBlockMs === undefined ? "" : `${r.maxBlockMs} ms`;
       console.log(`| ${r.backend} | ${step} | ${ms} ms | ${fmtMB(Number(r.size))} | ${written} | ${block} |`);
+    }
+  }
+  const hs = results.filter((r) => r.bench === "heap-snapshot");
+  if (hs.length > 0) {
+    console.log("\n| state | form | entries | synchronous part (CPU) | CPU until resolved | per entry | bytes |");
+    console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const r of hs) {
+      console.log(`| ${r.shape} | ${r.form} | ${fmtInt(Number(r.entries))} | ${r.syncMs} ms | ${r.cpuMs} ms | ${r.nsPerEntry} ns | ${fmtMB(Number(r.bytes))} |`);
     }
   }
 }

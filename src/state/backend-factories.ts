@@ -1,17 +1,22 @@
 import { join } from "node:path";
 import { StateError } from "../errors.js";
 import type { StateBackendFactory } from "./api.js";
-import { HeapKeyedStateBackend } from "./heap/heap-keyed-state-backend.js";
+import { HeapKeyedStateBackend, type HeapBackendOptions } from "./heap/heap-keyed-state-backend.js";
 import type { LevelDbCacheOptions } from "./leveldb/leveldb-keyed-state-backend.js";
 
 /**
- * Keyed state on the JS heap: the fastest, bounded by memory, snapshotted by serialising
- * everything. The default backend.
+ * Keyed state on the JS heap: the fastest, bounded by memory, snapshotted whole (copy-on-write:
+ * the content is fixed at the call, the serialisation runs in slices afterwards). The default
+ * backend.
  */
-export function heapBackend(): StateBackendFactory {
+export function heapBackend(options: HeapBackendOptions = {}): StateBackendFactory {
+  const slice = options.snapshotSliceEntries;
+  if (slice !== undefined && !(Number.isInteger(slice) && slice >= 1)) {
+    throw new StateError(`heapBackend: snapshotSliceEntries must be a positive integer, got ${String(slice)}`, { code: "STATE_INVALID_ARGUMENT" });
+  }
   return {
     name: "heap",
-    create: async (options) => new HeapKeyedStateBackend(options),
+    create: async (o) => new HeapKeyedStateBackend(o, options),
   };
 }
 

@@ -48,6 +48,6 @@ export {
 } from "./key-group.js";
 export { decodeKey, encodeKey } from "./key-encoding.js";
 export { heapBackend, levelDbBackend, type LevelDbBackendOptions } from "./backend-factories.js";
-export { HeapKeyedStateBackend } from "./heap/heap-keyed-state-backend.js";
+export { HeapKeyedStateBackend, type HeapBackendOptions } from "./heap/heap-keyed-state-backend.js";
 export type { LevelDbCacheOptions } from "./leveldb/leveldb-keyed-state-backend.js";
 export { StateError } from "../errors.js";

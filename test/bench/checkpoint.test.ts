@@ -65,6 +65,22 @@ describe("bench:checkpoint cases at toy sizes", () => {
   }, 20_000);
 });
 
+describe("bench:checkpoint heap-snapshot at a toy size", () => {
+  test("times packed and listed heap snapshots of both shapes; packed is the smaller", async () => {
+    const { results, log } = await run("heap-snapshot");
+    expect(results.map((r) => `${r.shape} ${r.form}`)).toEqual(["reduce packed", "reduce listed", "window packed", "window listed"]);
+    for (const r of results) {
+      expect(r.entries).toBe(500);
+      expect(Number(r.bytes)).toBeGreaterThan(0);
+    }
+    for (const shape of ["reduce", "window"]) {
+      const [packed, listed] = results.filter((r) => r.shape === shape);
+      expect(Number(packed.bytes)).toBeLessThan(Number(listed.bytes));
+    }
+    expect(log.filter((l) => l.startsWith("# heap-snapshot")).length).toBe(4);
+  });
+});
+
 describe("the soak's comparison", () => {
   test("counts missing, repeated and unexpected lines as multisets", () => {
     expect(compareMultisets(["a", "b", "b", "c"], ["b", "a", "c", "b"])).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0 });

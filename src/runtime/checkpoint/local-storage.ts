@@ -7,16 +7,25 @@ import type { KeyedStateSnapshot } from "../../state/api.js";
 import type { TaskSnapshot } from "../executor/operator-instance.js";
 import type { SnapshotKind } from "./barrier.js";
 import type { CheckpointStorage, CompletedSnapshot, SnapshotOperator, StoredSnapshot } from "./storage.js";
+import { packTimers, unpackTimers } from "./timer-columns.js";
 
 const METADATA = "_metadata";
-/** 2: key-group slices packed by `packEntries` (1 used v8.serialize, 10x slower to write). */
-const FORMAT_VERSION = 2;
+/**
+ * 3: a key group may be stored as the backend packed it (`KeyedStateSnapshot.packed`, marked
+ * `packed` in its ref), and an operator subtask's timers are in columns (`timer-columns.ts`);
+ * 2: every key-group slice written by `packEntries` (1 used v8.serialize, 10x slower to write).
+ * Versions 2 and 3 are read.
+ */
+const FORMAT_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 /** Where one key group's entries are: a slice of a file, relative to the snapshot's directory. */
 interface KeyGroupRef {
   readonly file: string;
   readonly offset: number;
   readonly length: number;
+  /** The slice is the backend's packed key group, not `packEntries` output. */
+  readonly packed?: true;
 }
 
 interface SubtaskMetadata {
@@ -47,7 +56,8 @@ interface Metadata {
  * directory is renamed to `chk-<id>` and the parent fsynced: a crash leaves either the whole
  * checkpoint or none (`init` removes the leftovers). Keyed state goes to `shared/` so that a later
  * checkpoint can point at a key group's slice instead of writing it again when the backend reports
- * it unchanged (LevelDB's incremental snapshots). Savepoints are self-contained directories.
+ * it unchanged (LevelDB's incremental snapshots). A key group the backend packed (the heap's) is
+ * written as it came. Savepoints are self-contained directories.
  */
 export class LocalCheckpointStorage implements CheckpointStorage {
   /** key group refs of the last checkpoint written, per "operatorId/subtask", for incremental reuse. */
@@ -126,10 +136,11 @@ export class LocalCheckpointStorage implements CheckpointStorage {
               for (const kg of task.keyed.unchanged) if (prev[kg] !== undefined) absRefs[kg] = prev[kg];
             }
             const changed = Object.entries(task.keyed.keyGroups).filter(([, entries]) => entries.length > 0);
-            if (changed.length > 0) {
+            const packed = Object.entries(task.keyed.packed ?? {});
+            if (changed.length + packed.length > 0) {
               const name = isSavepoint ? `${tag}-${task.subtaskIndex}.kg` : `${tag}-${task.subtaskIndex}-${snapshot.checkpointId}-${randomBytes(4).toString("hex")}.kg`;
               const abs = isSavepoint ? path.join(tmpDir, name) : path.join(this.directory, "shared", name);
-              const chunks: Buffer[] = [];
+              const chunks: Uint8Array[] = [];
               let offset = 0;
               for (const [kg, entries] of changed) {
                 const bytes = packEntries(entries);
@@ -137,19 +148,26 @@ export class LocalCheckpointStorage implements CheckpointStorage {
                 absRefs[Number(kg)] = { file: name, offset, length: bytes.length, abs };
                 offset += bytes.length;
               }
+              // packed key groups are written as the backend made them: no copy, no re-encoding
+              for (const [kg, bytes] of packed) {
+                chunks.push(bytes);
+                absRefs[Number(kg)] = { file: name, offset, length: bytes.length, abs, packed: true };
+                offset += bytes.length;
+              }
               writes.push(writeDurably(abs, chunks));
               bytesWritten += offset;
             }
             keyGroups = {};
             for (const [kg, ref] of Object.entries(absRefs)) {
-              keyGroups[Number(kg)] = { file: isSavepoint ? ref.file : path.join("..", "shared", path.basename(ref.abs)), offset: ref.offset, length: ref.length };
+              const file = isSavepoint ? ref.file : path.join("..", "shared", path.basename(ref.abs));
+              keyGroups[Number(kg)] = ref.packed ? { file, offset: ref.offset, length: ref.length, packed: true } : { file, offset: ref.offset, length: ref.length };
               size += ref.length;
               if (!isSavepoint) shared.add(path.basename(ref.abs));
             }
             next.set(refKey, absRefs);
             rest = { ...task, keyed: { version: task.keyed.version, maxParallelism: task.keyed.maxParallelism, keyGroups: {} } };
           }
-          const bytes = serialize(rest);
+          const bytes = serialize(rest.kind === "operator" ? { ...rest, timers: packTimers(rest.timers) } : rest);
           writes.push(writeDurably(path.join(tmpDir, file), [bytes]));
           bytesWritten += bytes.length;
           size += bytes.length;
@@ -184,8 +202,8 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     } catch (e) {
       throw new JobError(`cannot restore from ${dir}: no readable ${METADATA} there (${(e as Error).message}); give a checkpoint (chk-<id>) or savepoint directory`, { code: "CHECKPOINT_NOT_FOUND", cause: e });
     }
-    if (meta.version !== FORMAT_VERSION) {
-      throw new JobError(`cannot restore from ${dir}: snapshot format version ${meta.version}, this Vigil reads ${FORMAT_VERSION}`, { code: "CHECKPOINT_VERSION" });
+    if (!READABLE_VERSIONS.includes(meta.version)) {
+      throw new JobError(`cannot restore from ${dir}: snapshot format version ${meta.version}, this Vigil reads ${READABLE_VERSIONS.join(" and ")}`, { code: "CHECKPOINT_VERSION" });
     }
     const files = new Map<string, Buffer>();
     const read = async (rel: string) => {
@@ -200,14 +218,20 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     for (const op of meta.operators) {
       const subtasks: TaskSnapshot[] = [];
       for (const st of op.subtasks) {
-        const task = deserialize(await read(st.file)) as TaskSnapshot;
+        let task = deserialize(await read(st.file)) as TaskSnapshot;
+        if (task.kind === "operator" && meta.version >= 3) task = { ...task, timers: unpackTimers(task.timers, dir) };
         if (task.kind === "operator" && task.keyed !== undefined && st.keyGroups !== undefined) {
           const keyGroups: KeyedStateSnapshot["keyGroups"] = {};
+          const packed: Record<number, Uint8Array> = {};
           for (const [kg, ref] of Object.entries(st.keyGroups)) {
-            const b = await read(ref.file);
-            keyGroups[Number(kg)] = unpackEntries(b.subarray(ref.offset, ref.offset + ref.length));
+            const b = (await read(ref.file)).subarray(ref.offset, ref.offset + ref.length);
+            if (ref.packed === true) packed[Number(kg)] = b;
+            else keyGroups[Number(kg)] = unpackEntries(b);
           }
-          subtasks.push({ ...task, keyed: { version: 1, maxParallelism: task.keyed.maxParallelism, keyGroups } });
+          const keyed: KeyedStateSnapshot = Object.keys(packed).length > 0
+            ? { version: 1, maxParallelism: task.keyed.maxParallelism, keyGroups, packed }
+            : { version: 1, maxParallelism: task.keyed.maxParallelism, keyGroups };
+          subtasks.push({ ...task, keyed });
         } else subtasks.push(task);
       }
       operators.push({ ...op, subtasks });

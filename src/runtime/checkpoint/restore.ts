@@ -72,7 +72,7 @@ export function planRestore(snapshot: CompletedSnapshot, nodes: readonly JobNode
 function hasState(s: TaskSnapshot): boolean {
   if (s.kind === "source") return s.splits.length > 0;
   return (
-    (s.keyed !== undefined && Object.values(s.keyed.keyGroups).some((e) => e.length > 0)) ||
+    (s.keyed !== undefined && (Object.values(s.keyed.keyGroups).some((e) => e.length > 0) || Object.keys(s.keyed.packed ?? {}).length > 0)) ||
     s.operator !== undefined ||
     Object.keys(s.operatorState).length > 0 ||
     s.timers.event.length + s.timers.processing.length > 0

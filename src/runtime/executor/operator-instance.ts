@@ -374,7 +374,7 @@ export class OperatorInstance {
     let timers: TimersSnapshot;
     let operatorState: OperatorSnapshot["operatorState"];
     try {
-      keyed = this.backend?.snapshot(undefined, { incremental });
+      keyed = this.backend?.snapshot(undefined, { incremental, packed: true });
       timers = this.timers.snapshot();
       operator = this.op.snapshotState?.(b.id);
       operatorState = this.operatorState.snapshot();

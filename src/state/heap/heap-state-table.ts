@@ -4,13 +4,25 @@ import type { StateTable } from "../internal/state-table.js";
 import { purge, Purged } from "../internal/ttl.js";
 import { noCurrentKey, type AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
 
+/** What a table needs of its backend: the current key, and the copy-on-write hooks of pending snapshots (see `HeapSnapshotJob`). */
+export interface HeapTableHost extends AbstractKeyedStateBackend {
+  /** Snapshots whose content is fixed but not yet all serialised. */
+  readonly pendingSnapshots: number;
+  /** Pending snapshots serialise the current key's key group now (its stored objects may be changed in place next). */
+  beforeInPlaceChange(): void;
+  /** The same for the key group of the key `id`. */
+  beforeInPlaceChangeOf(id: KeyId): void;
+}
+
 /**
  * One state's entries on the heap: the default namespace ("") in a `Map` from key id to stored
  * value (one lookup per access), other namespaces in a `Map` from namespace to a `Map` from key id
  * to stored value. Namespace-major, because a namespace (a window) is shared by many keys and is
  * short-lived: one map per window, filled by every key and dropped when the window is cleaned up,
  * rather than a small map per (key, window) pair (measured: half the CPU of windowed aggregation).
- * Values are kept as objects, by reference; nothing is serialised until a snapshot.
+ * Values are kept as objects, by reference; nothing is serialised until a snapshot. While a
+ * snapshot is pending, handing out a stored object (which its caller may change in place) first
+ * has the snapshot serialise that key's key group: the copy-on-write of `HeapSnapshotJob`.
  */
 export class HeapStateTable implements StateTable {
   readonly byReference = true;
@@ -27,16 +39,21 @@ export class HeapStateTable implements StateTable {
   private sweepNsd: Iterator<[string, Map<KeyId, unknown>]> | undefined;
 
   constructor(
-    private readonly backend: AbstractKeyedStateBackend,
+    private readonly backend: HeapTableHost,
     readonly state: RegisteredState,
   ) {}
 
   get(ns: string): unknown {
     const id = this.backend.keyId;
     if (id === undefined) throw noCurrentKey();
-    if (ns === "") return this.def.get(id);
-    const m = this.nsMap(ns);
-    return m === undefined ? undefined : m.get(id);
+    let v: unknown;
+    if (ns === "") v = this.def.get(id);
+    else {
+      const m = this.nsMap(ns);
+      v = m === undefined ? undefined : m.get(id);
+    }
+    if (this.backend.pendingSnapshots !== 0 && typeof v === "object" && v !== null) this.backend.beforeInPlaceChange();
+    return v;
   }
 
   private nsMap(ns: string): Map<KeyId, unknown> | undefined {
@@ -140,6 +157,7 @@ export class HeapStateTable implements StateTable {
         this.sweepDef ??= this.def.entries();
         const r = this.sweepDef.next();
         if (!r.done) {
+          if (shape !== "single" && this.backend.pendingSnapshots !== 0) this.backend.beforeInPlaceChangeOf(r.value[0]);
           if (purge(shape, r.value[1], ttl.ttlMs, now) === Purged.Empty) {
             this.def.delete(r.value[0]);
             this.count--;
@@ -159,7 +177,7 @@ export class HeapStateTable implements StateTable {
     }
   }
 
-  /** Removes every expired entry (or element, or map entry); returns how many entries went. */
+  /** Removes every expired entry (or element, or map entry); returns how many entries went. No snapshot may be pending. */
   purgeAll(): number {
     const ttl = this.state.ttl;
     if (ttl === undefined) return 0;
@@ -180,6 +198,7 @@ export class HeapStateTable implements StateTable {
     const ttl = this.state.ttl!;
     const shape = this.state.codec.shape;
     for (const [id, v] of m) {
+      if (shape !== "single" && this.backend.pendingSnapshots !== 0) this.backend.beforeInPlaceChangeOf(id);
       if (purge(shape, v, ttl.ttlMs, now) === Purged.Empty) {
         m.delete(id);
         this.count--;

@@ -13,7 +13,8 @@ import type {
 } from "../api.js";
 import { checkKeyGroupRange, checkMaxParallelism, keyGroupFor, keyGroupForEncoded, rangeContains } from "../key-group.js";
 import { createHandle } from "./handles/create-handle.js";
-import { keyIdOf, type KeyId } from "./key-id.js";
+import { encodedKeyOfId, keyIdOf, keyIdOfEncoded, type KeyId } from "./key-id.js";
+import { codecForRun, RUN_BYTES, runValueBytes, unpackKeyGroup, type PackedRun } from "./packed-key-group.js";
 import { RegisteredState } from "./registered-state.js";
 import type { StateTable } from "./state-table.js";
 
@@ -30,6 +31,11 @@ export interface RestoredEntry {
   readonly keyBytes: Uint8Array;
   readonly namespace: string;
   readonly value: Uint8Array;
+}
+
+/** A run of restored entries of one state and namespace in one key group, checked and in range (see `PackedRun`). */
+export interface RestoredRun extends PackedRun {
+  readonly keyGroup: number;
 }
 
 /**
@@ -169,6 +175,53 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
           yield { keyGroup, stateName, keyBytes, namespace, value };
         }
       }
+      // packed key groups, entry by entry: stored forms become the bytes they would have had
+      for (const run of this.packedRunsOf(s)) {
+        const codec = (run.flags & RUN_BYTES) !== 0 ? undefined : codecForRun(run.name, run.flags);
+        const items = run.items;
+        for (let k = 0; k < items.length; k += 2) {
+          yield {
+            keyGroup: run.keyGroup,
+            stateName: run.name,
+            keyBytes: encodedKeyOfId(items[k] as KeyId),
+            namespace: run.namespace,
+            value: runValueBytes(codec, run.flags, items[k + 1]),
+          };
+        }
+      }
+    }
+  }
+
+  /**
+   * The entries of `snapshots` in this backend's key groups as runs, in order: an entry of
+   * `keyGroups` is a run of one (its value as bytes), a packed key group gives its runs as they
+   * are. Checked as `entriesInRange` checks.
+   */
+  protected *runsInRange(snapshots: readonly KeyedStateSnapshot[]): Generator<RestoredRun> {
+    for (const s of snapshots) checkSnapshot(s, this.maxParallelism);
+    for (const s of snapshots) {
+      for (const [group, entries] of Object.entries(s.keyGroups)) {
+        const keyGroup = Number(group);
+        if (!rangeContains(this.keyGroupRange, keyGroup)) continue;
+        for (const [name, keyBytes, namespace, value] of entries) {
+          if (keyGroupForEncoded(keyBytes, this.maxParallelism) !== keyGroup) {
+            throw new StateError(`snapshot entry of state "${name}" is recorded in key group ${keyGroup}, but its key hashes elsewhere`, {
+              code: "STATE_SNAPSHOT_INVALID",
+            });
+          }
+          yield { keyGroup, name, flags: RUN_BYTES, namespace, items: [keyIdOfEncoded(keyBytes), value] };
+        }
+      }
+      yield* this.packedRunsOf(s);
+    }
+  }
+
+  private *packedRunsOf(s: KeyedStateSnapshot): Generator<RestoredRun> {
+    if (s.packed === undefined) return;
+    for (const [group, bytes] of Object.entries(s.packed)) {
+      const keyGroup = Number(group);
+      if (!rangeContains(this.keyGroupRange, keyGroup)) continue;
+      for (const run of unpackKeyGroup(bytes, keyGroup, this.maxParallelism)) yield { ...run, keyGroup };
     }
   }
 }
@@ -178,7 +231,14 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
  * `maxParallelism` key groups.
  */
 export function checkSnapshot(s: KeyedStateSnapshot, maxParallelism: number): void {
-  if (s === null || typeof s !== "object" || s.version !== 1 || typeof s.keyGroups !== "object" || s.keyGroups === null) {
+  if (
+    s === null ||
+    typeof s !== "object" ||
+    s.version !== 1 ||
+    typeof s.keyGroups !== "object" ||
+    s.keyGroups === null ||
+    (s.packed !== undefined && (typeof s.packed !== "object" || s.packed === null))
+  ) {
     throw new StateError("not a version-1 keyed state snapshot", { code: "STATE_SNAPSHOT_INVALID" });
   }
   if (s.unchanged !== undefined) {

@@ -1,5 +1,6 @@
 import type { StateKey } from "../api.js";
 import { canonicalNumber, decodeKey, encodeKey, KeyTag } from "../key-encoding.js";
+import { keyGroupFor, keyGroupForEncoded } from "../key-group.js";
 
 /**
  * How the backends identify a key (or a map state's user key) in a JS `Map`: a string or number
@@ -40,6 +41,12 @@ export function keyIdOfEncoded(bytes: Uint8Array): KeyId {
     return Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1).toString("utf8");
   }
   return escaped(bytes);
+}
+
+/** The key group of the key an id stands for (strings and numbers hashed without allocating). */
+export function keyGroupOfId(id: KeyId, maxParallelism: number): number {
+  if (typeof id === "number" || id.length === 0 || id.charCodeAt(0) !== 0) return keyGroupFor(id, maxParallelism);
+  return keyGroupForEncoded(encodedKeyOfId(id), maxParallelism);
 }
 
 function escaped(bytes: Uint8Array): string {

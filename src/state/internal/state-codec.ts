@@ -33,9 +33,11 @@ export class StateCodec {
   private readonly serializer: TypeSerializer<unknown>;
   private readonly keySerializer: TypeSerializer<unknown>;
   private readonly whole: boolean;
-  private readonly stateName: string;
+  readonly stateName: string;
+  /** No custom serialiser: stored forms are plain data that `v8.serialize` writes as they are. */
+  readonly defaultSerializers: boolean;
 
-  constructor(descriptor: StateDescriptor, private readonly withTtl: boolean) {
+  constructor(descriptor: StateDescriptor, readonly withTtl: boolean) {
     this.stateName = descriptor.name;
     this.shape = descriptor.kind === "list" ? "list" : descriptor.kind === "map" ? "map" : "single";
     if (descriptor.kind === "map") {
@@ -45,7 +47,27 @@ export class StateCodec {
       this.keySerializer = v8Serializer;
       this.serializer = descriptor.serializer ?? v8Serializer;
     }
-    this.whole = this.shape !== "single" && this.serializer === v8Serializer && this.keySerializer === v8Serializer;
+    this.defaultSerializers = this.serializer === v8Serializer && this.keySerializer === v8Serializer;
+    this.whole = this.shape !== "single" && this.defaultSerializers;
+  }
+
+  /**
+   * A stored form written with the default serialisers (`v8.serialize` of it as it is), with
+   * timestamps if `has`, as this state stores it: wrapped or unwrapped as its TTL wants, stamped
+   * `now` when it gains one. Never changes `stored` (a pending snapshot may still hold it).
+   */
+  adoptStored(stored: unknown, has: boolean, now: number): unknown {
+    if (this.shape === "single") {
+      if (has === this.withTtl) return stored;
+      return has ? (stored as TtlValue).v : { v: stored, ts: now };
+    }
+    this.checkWholeShape(stored);
+    if (has === this.withTtl) return stored;
+    const convert = has ? (e: unknown) => (e as TtlValue).v : (v: unknown) => ({ v, ts: now });
+    if (Array.isArray(stored)) return stored.map(convert);
+    const out = new Map<KeyId, unknown>();
+    for (const [id, e] of stored as Map<KeyId, unknown>) out.set(id, convert(e));
+    return out;
   }
 
   /** The bytes of a stored value (see the class comment); throws `StateError` if a value cannot be serialised. */
@@ -135,16 +157,20 @@ export class StateCodec {
 
   /** A whole-layout list or map, its elements wrapped or unwrapped as the descriptor's TTL wants. */
   private retime(stored: unknown, has: boolean, now: number): unknown {
-    if (this.shape === "list" ? !Array.isArray(stored) : !(stored instanceof Map)) {
-      throw new StateError(`state "${this.stateName}": stored entry is not ${this.shape === "list" ? "a list" : "a map"} (was the state's kind changed?)`, {
-        code: "STATE_SERIALIZATION",
-      });
-    }
+    this.checkWholeShape(stored);
     if (has === this.withTtl) return stored;
     const convert = has ? (e: unknown) => (e as TtlValue).v : (v: unknown) => ({ v, ts: now });
     if (Array.isArray(stored)) return stored.map(convert);
     const map = stored as Map<KeyId, unknown>;
     for (const [id, e] of map) map.set(id, convert(e));
     return map;
+  }
+
+  private checkWholeShape(stored: unknown): void {
+    if (this.shape === "list" ? !Array.isArray(stored) : !(stored instanceof Map)) {
+      throw new StateError(`state "${this.stateName}": stored entry is not ${this.shape === "list" ? "a list" : "a map"} (was the state's kind changed?)`, {
+        code: "STATE_SERIALIZATION",
+      });
+    }
   }
 }
