@@ -6,13 +6,15 @@ import { matchCommand } from "./commands/match.js";
 import { validateCommand } from "./commands/validate.js";
 import { createLogger, LOG_LEVELS } from "./log.js";
 import { packageFile } from "./package-files.js";
+import { runCommand } from "./run/run-command.js";
 
 export type { CliIo } from "./commands/io.js";
 
 /**
  * The `vigil` command line. `argv` is in `process.argv` form (`[node, script, ...args]`).
- * Resolves to the exit code: 0 success, 1 failure (invalid pattern files, unreadable input),
- * 2 bad usage (unknown command or option, missing argument). `--help` on any command prints its
+ * Resolves to the exit code: 0 success, 1 failure (invalid pattern files, unreadable input; for
+ * `run`, the job failed), 2 bad usage (unknown command or option, missing argument; for `run`, an
+ * invalid config or rule). `--help` on any command prints its
  * help and resolves to 0. Never calls `process.exit`.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -78,6 +80,26 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option("--dot", "print Graphviz DOT instead of text")
     .action(async (file: string, opts: { dot?: boolean }, cmd: Command) => {
       code = await explainCommand(file, opts, context(cmd));
+    });
+
+  program
+    .command("run")
+    .description("start the service: read the configured sources, run every pattern file, send alerts to the configured sinks")
+    .addOption(new Option("-c, --config <file>", "the service config (JSON, schemas/vigil.config.schema.json)").default("vigil.config.json"))
+    .addHelpText(
+      "after",
+      "\nEnvironment overrides: VIGIL_PATTERNS, VIGIL_STATE_BACKEND, VIGIL_STATE_DIR, VIGIL_CHECKPOINT_INTERVAL,\n" +
+        "VIGIL_CHECKPOINT_DIR, VIGIL_SHUTDOWN; connectors read KAFKA_BROKERS, NATS_URL, DATABASE_URL, ...\n" +
+        "Console alerts go to stdout, one JSON document per line; logs (JSON, level info unless --log-level) and\n" +
+        "the summary go to stderr. SIGTERM or SIGINT stops it with a savepoint or a final checkpoint (config\n" +
+        "`shutdown`); a restart resumes from the newest one. A bounded source (file, watch: false) ends the run.\n" +
+        "Exit codes: 0 finished or stopped, 1 the job failed, 2 bad usage or an invalid config or rule.",
+    )
+    .action(async (opts: { config: string }, cmd: Command) => {
+      const { logLevel } = cmd.optsWithGlobals<{ logLevel?: string }>();
+      // a service reports what it does: info unless told otherwise
+      const log = createLogger({ level: logLevel ?? process.env.VIGIL_LOG_LEVEL ?? "info" });
+      code = await runCommand(opts.config, { io, log });
     });
 
   try {

@@ -1,6 +1,6 @@
 /**
  * The service layer's public face: pattern files (loader, schema, condition language), alerts,
- * batch matching and the CLI.
+ * batch matching, the service config, `vigil run` and the CLI.
  */
 export * from "./pattern-file/index.js";
 export { compileExpression, compileCondition, parseExpression, checkExpression, ExprError, FUNCTIONS, type CheckScope, type Evaluator, type EvalContext, type Expr } from "./expr/index.js";
@@ -8,4 +8,6 @@ export { buildAlert, alertId, canonicalJson, compareAlerts, SEVERITIES, type Ale
 export { runRules, type SourceEvent, type DeadLetter, type RuleRunStats, type RunResult } from "./match-runner.js";
 export { readJsonLines, type JsonLine } from "./events-file.js";
 export { createLogger, type Logger } from "./log.js";
+export * from "./config/index.js";
+export { startService, runCommand, savepointDirectory, RulesInvalidError, ConsoleAlertSink, AppendFileAlertSink, type RunningService, type ServiceResult, type StartServiceOptions, type RunStats } from "./run/index.js";
 export { main, type CliIo } from "./cli.js";

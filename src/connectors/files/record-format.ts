@@ -8,8 +8,12 @@ export interface LineFormat<T> {
   readonly name: string;
   /** Files of a directory with this extension (dot included) are read. */
   readonly extension: string;
-  /** Parses one line (terminator removed). Throws on a malformed line: the message becomes the dead letter's reason. */
-  parse(line: string): T;
+  /**
+   * Parses one line (terminator removed); `at` is where it is in its file (1-based line, byte
+   * offset), for formats that keep a record's position. Throws on a malformed line: the message
+   * becomes the dead letter's reason.
+   */
+  parse(line: string, at?: { readonly line: number; readonly offset: number }): T;
 }
 
 /** One JSON value per line. */
@@ -80,7 +84,7 @@ export function lineCodec<T>(format: LineFormat<T>): RecordCodec<T> {
       for (const r of records) {
         let value: T;
         try {
-          value = format.parse(r.text);
+          value = format.parse(r.text, r);
         } catch (e) {
           out.reject(r, `${format.name}: ${e instanceof Error ? e.message : String(e)}`);
           continue;

@@ -30,6 +30,8 @@ export interface LoadedRule {
   readonly file: string;
   /** The stages' names in pattern order (groups expanded, negative stages included). */
   readonly stageNames: readonly string[];
+  /** The key as the file gives it: a field path, or the paths of a compound key. */
+  readonly key: string | readonly string[];
   /** The rule's key of an event; `undefined` when the event lacks it (the rule skips it). */
   readonly keyOf: (event: RuleEvent) => ExtractedKey | undefined;
   /** The event-time field's path, or `null` for processing time. */
@@ -136,6 +138,7 @@ export function createLoadedRule(parts: RuleParts): LoadedRule {
     source: doc.source,
     file: parts.file,
     stageNames: parts.stageNames,
+    key: doc.key,
     keyOf: parts.keyOf,
     eventTime: doc.eventTime,
     timeOf,
