@@ -12,3 +12,14 @@ export function describeJsonError(err: unknown, text: string): { reason: string;
   const reason = message.replace(/,? ?(in JSON )?at position \d+.*$/s, "").replace(/^JSON\.parse: /, "").trim();
   return { reason: reason === "" ? "malformed" : reason, line, column };
 }
+
+/** JSON Schema type names as a user reads them in a "must be ..." message. */
+export const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+  array: "a list",
+  null: "null",
+};

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { packageFile } from "../package-files.js";
+import { TYPE_NAMES } from "../json-error.js";
 
 /** Where the published schema of the service config is. */
 export function configSchemaPath(): string {
@@ -78,16 +79,6 @@ function dropAnyOfNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   }
   return out;
 }
-
-const TYPE_NAMES: Record<string, string> = {
-  string: "a string",
-  integer: "an integer",
-  number: "a number",
-  boolean: "true or false",
-  object: "an object",
-  array: "a list",
-  null: "null",
-};
 
 function child(pointer: string, name: string): string {
   return `${pointer}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { packageFile } from "../package-files.js";
 import { childPointer, type RuleIssue } from "./issue.js";
+import { TYPE_NAMES } from "../json-error.js";
 
 /** Where the published schema of pattern files is (the package ships `schemas/`). */
 export function schemaPath(): string {
@@ -63,16 +64,6 @@ export function validateSchema(file: string, doc: unknown, variant: SchemaVarian
   }
   return issues;
 }
-
-const TYPE_NAMES: Record<string, string> = {
-  string: "a string",
-  integer: "an integer",
-  number: "a number",
-  boolean: "true or false",
-  object: "an object",
-  array: "a list",
-  null: "null",
-};
 
 function typeList(types: unknown): string {
   const list = (Array.isArray(types) ? types : [types]).map((t) => TYPE_NAMES[String(t)] ?? String(t));
