@@ -5,3 +5,4 @@ export { ConsoleAlertSink, AppendFileAlertSink, buildSink } from "./alert-sinks.
 export { buildSource } from "./service-sources.js";
 export { EventIdentities } from "./event-identity.js";
 export { runCommand, type RunCommandOptions } from "./run-command.js";
+export type { ServiceControl, ServiceStatus, RuleInfo, PutRuleResult, RuleStatistics } from "./control.js";
