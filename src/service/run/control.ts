@@ -1,4 +1,5 @@
 import type { JobStatus, StoredSnapshot } from "../../runtime/index.js";
+import type { Alert } from "../alert.js";
 
 /**
  * What a running service offers to its operators: the REST API (`src/service/api`), the
@@ -68,4 +69,21 @@ export interface RuleStatistics {
   readonly late: number;
   readonly alerts: number;
   readonly timeouts: number;
+}
+
+/**
+ * Hooks the service job calls as records pass (metrics implement it). Called on the hot path:
+ * implementations only count, never block or throw.
+ */
+export interface ServiceObserver {
+  /** A record read from a source (before any rule looks at it). */
+  eventRead?(source: string): void;
+  /** A record of a source that went to the dead letters (malformed, no event time, ...). */
+  deadLetter?(source: string, reason: string): void;
+  /** An alert (or a timed-out alert) built by a rule; `alert.detectedAt - alert.time` is its latency. */
+  alertEmitted?(alert: Alert): void;
+  /** An alert handed to sink `sink`. */
+  alertRouted?(sink: string, alert: Alert): void;
+  /** An event behind the watermark, not matched, for rule group `source`. */
+  lateEvent?(source: string): void;
 }

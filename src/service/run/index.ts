@@ -5,4 +5,4 @@ export { ConsoleAlertSink, AppendFileAlertSink, buildSink } from "./alert-sinks.
 export { buildSource } from "./service-sources.js";
 export { EventIdentities } from "./event-identity.js";
 export { runCommand, type RunCommandOptions } from "./run-command.js";
-export type { ServiceControl, ServiceStatus, RuleInfo, PutRuleResult, RuleStatistics } from "./control.js";
+export type { ServiceControl, ServiceStatus, RuleInfo, PutRuleResult, RuleStatistics, ServiceObserver } from "./control.js";
