@@ -98,4 +98,21 @@ describe("numericRecordCodec", () => {
     expect(codec.decode(codec.encode(values))).toEqual(values);
     expect(() => numericRecordCodec([])).toThrow(/at least one field/);
   });
+
+  it("round-trips any double exactly, -0 and integers beyond 32 bits included", async () => {
+    const fc = (await import("fast-check")).default;
+    const { numericRecordCodec } = await import("../../src/runtime/index.js");
+    const codec = numericRecordCodec<{ a: number; b: number }>(["a", "b"]);
+    fc.assert(
+      fc.property(fc.array(fc.record({ a: fc.oneof(fc.integer(), fc.double()), b: fc.double() })), (values) => {
+        const back = codec.decode(codec.encode(values));
+        expect(back.length).toBe(values.length);
+        back.forEach((r, i) => {
+          expect(Object.is(r.a, values[i].a)).toBe(true);
+          expect(Object.is(r.b, values[i].b)).toBe(true);
+        });
+      }),
+    );
+    expect(Object.is(codec.decode(codec.encode([{ a: -0, b: 2 ** 40 }]))[0].a, -0)).toBe(true);
+  });
 });

@@ -30,9 +30,14 @@ export function numericRecordCodec<T>(fields: ReadonlyArray<keyof T & string>): 
       const a = new Float64Array(buffer);
       const out = new Array<T>(a.length / n);
       for (let k = 0, o = 0; o < a.length; k++) {
-        // fields assigned in one order: every record gets the same hidden class
+        // fields assigned in one order: every record gets the same hidden class; whole numbers
+        // come back as small integers, as they were sent, not as boxed doubles (which made every
+        // state lookup and arithmetic on a decoded record slower than on a local one)
         const r: Record<string, number> = {};
-        for (let i = 0; i < n; i++) r[fields[i]] = a[o++];
+        for (let i = 0; i < n; i++) {
+          const x = a[o++];
+          r[fields[i]] = (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x; // (-0 stays -0)
+        }
         out[k] = r as T;
       }
       return out;

@@ -38,20 +38,55 @@ function codecOf(edge: JobEdge): RecordCodec<unknown> | undefined {
   return edge.tag === undefined ? edge.from.t.codec : undefined;
 }
 
+/** One edge's records waiting to be encoded by its codec. */
+interface CodedBatch {
+  readonly codec: RecordCodec<unknown>;
+  values: unknown[];
+}
+
 class PeerLink {
-  ops: number[] = [];
+  /** Ops of the batch being filled: `n` numbers written into a buffer that is transferred at `post`. */
+  ops = new Float64Array(BATCH_OPS * OP);
+  n = 0;
   values: unknown[] = [];
-  coded = new Map<number, { codec: RecordCodec<unknown>; values: unknown[] }>();
+  readonly coded = new Map<number, CodedBatch>();
   inFlight = 0;
   private waiters: Array<() => void> = [];
 
   constructor(readonly port: MessagePort) {}
 
+  /** The batch of encoded records of edge `edge` (one per edge and peer, shared by its channels). */
+  codedBatch(edge: number, codec: RecordCodec<unknown>): CodedBatch {
+    let c = this.coded.get(edge);
+    if (c === undefined) this.coded.set(edge, (c = { codec, values: [] }));
+    return c;
+  }
+
+  push(op: number, edge: number, from: number, to: number, arg: number): void {
+    let n = this.n;
+    if (n === this.ops.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(this.ops);
+      this.ops = grown;
+    }
+    const ops = this.ops;
+    ops[n] = op;
+    ops[n + 1] = edge;
+    ops[n + 2] = from;
+    ops[n + 3] = to;
+    ops[n + 4] = arg;
+    this.n = n += OP;
+    if (n >= BATCH_OPS * OP) this.post();
+  }
+
   post(): void {
-    if (this.ops.length === 0) return;
-    const ops = Float64Array.from(this.ops);
+    if (this.n === 0) return;
+    // the filled part is transferred as it is when full, copied out when partial (a flush)
+    const ops = this.n === this.ops.length ? this.ops : this.ops.slice(0, this.n);
+    if (ops === this.ops) this.ops = new Float64Array(BATCH_OPS * OP);
+    this.n = 0;
     const coded: Array<{ edge: number; bytes: ArrayBuffer }> = [];
-    const transfer: ArrayBuffer[] = [ops.buffer];
+    const transfer: ArrayBuffer[] = [ops.buffer as ArrayBuffer];
     for (const [edge, c] of this.coded) {
       if (c.values.length === 0) continue;
       const bytes = c.codec.encode(c.values);
@@ -60,7 +95,6 @@ class PeerLink {
       transfer.push(bytes);
     }
     const msg: WireMessage = { kind: "batch", ops, values: this.values, coded };
-    this.ops = [];
     this.values = [];
     this.inFlight++;
     this.port.postMessage(msg, transfer);
@@ -107,23 +141,18 @@ export class RemoteChannels {
     const link = this.links[this.workerOf(to)]!;
     const id = edgeId(edge);
     const codec = codecOf(edge);
-    const push = (op: number, arg: number) => {
-      const ops = link.ops;
-      ops.push(op, id, from, to, arg);
-      if (ops.length >= BATCH_OPS * OP) link.post();
-    };
+    const push = (op: number, arg: number) => link.push(op, id, from, to, arg);
     let record: (v: unknown, ts: number) => void;
     if (codec === undefined) {
       record = (v, ts) => {
         link.values.push(v);
-        push(RECORD, ts);
+        link.push(RECORD, id, from, to, ts);
       };
     } else {
+      const batch = link.codedBatch(id, codec);
       record = (v, ts) => {
-        let c = link.coded.get(id);
-        if (c === undefined) link.coded.set(id, (c = { codec, values: [] }));
-        c.values.push(v);
-        push(RECORD_CODED, ts);
+        batch.values.push(v);
+        link.push(RECORD_CODED, id, from, to, ts);
       };
     }
     return {
@@ -181,36 +210,42 @@ export class RemoteChannels {
           for (const c of msg.coded) decoded.set(c.edge, { values: codecOf(edgeById(c.edge))!.decode(c.bytes), next: 0 });
           const { ops, values } = msg;
           let nextValue = 0;
+          // runs of ops share a channel: look it (and its decoded records) up only when it changes
+          let lastKey = -1;
+          let ch: ChannelTarget | undefined;
+          let d: { values: unknown[]; next: number } | undefined;
           for (let i = 0; i < ops.length; i += OP) {
             const id = ops[i + 1];
             const from = ops[i + 2];
             const to = ops[i + 3];
             const key = (id * 4096 + from) * 4096 + to;
-            let ch = this.incoming.get(key);
-            if (ch === undefined) {
-              ch = target(byId.get(Math.floor(id / 1024))!, id % 1024, from, to);
-              this.incoming.set(key, ch);
+            if (key !== lastKey) {
+              ch = this.incoming.get(key);
+              if (ch === undefined) {
+                ch = target(byId.get(Math.floor(id / 1024))!, id % 1024, from, to);
+                this.incoming.set(key, ch);
+              }
+              d = decoded.get(id);
+              lastKey = key;
             }
             switch (ops[i]) {
               case RECORD:
-                ch.record(values[nextValue++], ops[i + 4]);
+                ch!.record(values[nextValue++], ops[i + 4]);
                 break;
-              case RECORD_CODED: {
-                const d = decoded.get(id)!;
-                ch.record(d.values[d.next++], ops[i + 4]);
+              case RECORD_CODED:
+                ch!.record(d!.values[d!.next++], ops[i + 4]);
                 break;
-              }
               case WATERMARK:
-                ch.watermark(ops[i + 4]);
+                ch!.watermark(ops[i + 4]);
                 break;
               case IDLE:
-                ch.idle(ops[i + 4] === 1);
+                ch!.idle(ops[i + 4] === 1);
                 break;
               case END:
-                ch.end();
+                ch!.end();
                 break;
               case BARRIER:
-                ch.barrier(values[nextValue++] as CheckpointBarrier);
+                ch!.barrier(values[nextValue++] as CheckpointBarrier);
                 break;
             }
           }
