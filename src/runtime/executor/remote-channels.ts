@@ -2,13 +2,14 @@ import type { MessagePort } from "node:worker_threads";
 import type { JobEdge, JobNode } from "../graph/job-graph.js";
 import type { CheckpointBarrier } from "../checkpoint/barrier.js";
 import type { ChannelTarget } from "./channel.js";
-import type { RecordCodec } from "./record-codec.js";
+import { numericFieldsOf, numericRecordAt, type RecordCodec } from "./record-codec.js";
 
 /**
  * Operations on the wire between two worker threads, five numbers each in one `Float64Array` per
  * batch: `[op, edgeId, from, to, arg]` (arg: a record's timestamp, a watermark, idleness). A
  * record's value travels beside it: in the batch's `values` (structured clone), or, on an edge whose
- * producer declared a `RecordCodec`, in that edge's encoded payload (a transferred buffer). Records,
+ * producer declared a `RecordCodec`, in that edge's encoded payload (a transferred buffer), or, for a
+ * `numericRecordCodec`, as its fields right after the op (`RECORD_NUMERIC`). Records,
  * watermarks, idleness and end of input share the op array, so they keep their order per channel.
  */
 const RECORD = 0;
@@ -17,6 +18,8 @@ const WATERMARK = 2;
 const IDLE = 3;
 const END = 4;
 const BARRIER = 5;
+/** A record of a numeric codec: its fields follow the op's five numbers. */
+const RECORD_NUMERIC = 6;
 const OP = 5;
 
 /** Records per batch before it is posted without waiting for the end of the sender's batch. */
@@ -64,11 +67,7 @@ class PeerLink {
 
   push(op: number, edge: number, from: number, to: number, arg: number): void {
     let n = this.n;
-    if (n === this.ops.length) {
-      const grown = new Float64Array(n * 2);
-      grown.set(this.ops);
-      this.ops = grown;
-    }
+    if (n + OP > this.ops.length) this.grow();
     const ops = this.ops;
     ops[n] = op;
     ops[n + 1] = edge;
@@ -77,6 +76,30 @@ class PeerLink {
     ops[n + 4] = arg;
     this.n = n += OP;
     if (n >= BATCH_OPS * OP) this.post();
+  }
+
+  /** A numeric record: the op, then its fields, in place. */
+  pushNumeric(edge: number, from: number, to: number, ts: number, value: unknown, fields: readonly string[]): void {
+    const w = fields.length;
+    let n = this.n;
+    if (n + OP + w > this.ops.length) this.grow();
+    const ops = this.ops;
+    ops[n] = RECORD_NUMERIC;
+    ops[n + 1] = edge;
+    ops[n + 2] = from;
+    ops[n + 3] = to;
+    ops[n + 4] = ts;
+    n += OP;
+    const r = value as Record<string, number>;
+    for (let i = 0; i < w; i++) ops[n + i] = r[fields[i]];
+    this.n = n += w;
+    if (n >= BATCH_OPS * OP) this.post();
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(this.ops.length * 2);
+    grown.set(this.ops);
+    this.ops = grown;
   }
 
   post(): void {
@@ -148,6 +171,9 @@ export class RemoteChannels {
         link.values.push(v);
         link.push(RECORD, id, from, to, ts);
       };
+    } else if (numericFieldsOf(codec) !== undefined) {
+      const fields = numericFieldsOf(codec)!;
+      record = (v, ts) => link.pushNumeric(id, from, to, ts, v, fields);
     } else {
       const batch = link.codedBatch(id, codec);
       record = (v, ts) => {
@@ -214,6 +240,7 @@ export class RemoteChannels {
           let lastKey = -1;
           let ch: ChannelTarget | undefined;
           let d: { values: unknown[]; next: number } | undefined;
+          let numeric: readonly string[] | undefined;
           for (let i = 0; i < ops.length; i += OP) {
             const id = ops[i + 1];
             const from = ops[i + 2];
@@ -226,6 +253,8 @@ export class RemoteChannels {
                 this.incoming.set(key, ch);
               }
               d = decoded.get(id);
+              const codec = codecOf(edgeById(id));
+              numeric = codec === undefined ? undefined : numericFieldsOf(codec);
               lastKey = key;
             }
             switch (ops[i]) {
@@ -234,6 +263,10 @@ export class RemoteChannels {
                 break;
               case RECORD_CODED:
                 ch!.record(d!.values[d!.next++], ops[i + 4]);
+                break;
+              case RECORD_NUMERIC:
+                ch!.record(numericRecordAt(numeric!, ops, i + OP), ops[i + 4]);
+                i += numeric!.length;
                 break;
               case WATERMARK:
                 ch!.watermark(ops[i + 4]);
