@@ -48,6 +48,8 @@ export { DiscardingSink } from "./sink/discarding-sink.js";
 export { TwoPhaseCommitSink, type TwoPhaseCommitOptions, type TwoPhaseCommitState, type PendingTransaction } from "./sink/two-phase-commit-sink.js";
 export { IdempotentSink, type IdempotentSinkOptions, type IdempotentRecord, type IdempotentSinkState } from "./sink/idempotent-sink.js";
 export type { JobClient, JobStatus, JobExecutionResult, ExecuteResult } from "./job-client.js";
+export { NOOP_METRIC_GROUP, type MetricGroup, type MetricCounter, type MetricValue } from "./metrics/metric-group.js";
+export type { JobMetrics, SubtaskMetrics, CheckpointStatistics, CompletedCheckpointStats } from "./metrics/job-metrics.js";
 export { LocalExecutor } from "./executor/local-executor.js";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./executor/worker-executor.js";
 export { numericRecordCodec, type RecordCodec } from "./executor/record-codec.js";

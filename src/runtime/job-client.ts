@@ -1,4 +1,5 @@
 import type { StoredSnapshot } from "./checkpoint/storage.js";
+import type { JobMetrics } from "./metrics/job-metrics.js";
 
 /** Where a job is in its life, as Flink's `JobStatus`. */
 export type JobStatus = "CREATED" | "RUNNING" | "RESTARTING" | "FINISHED" | "CANCELED" | "FAILED";
@@ -28,6 +29,13 @@ export interface JobClient {
   stopWithSavepoint(directory?: string): Promise<string>;
   /** The last 100 completed checkpoints and savepoints of this run, oldest first. */
   getCheckpoints(): readonly StoredSnapshot[];
+  /**
+   * The job's metrics now (Flink's metrics, pulled): per subtask its watermarks, keyed-state
+   * entries, backpressured time and the gauges and counters its operator registered; and the
+   * checkpoint statistics. Cheap: it reads what the runtime tracks anyway. With the worker-thread
+   * executor only the checkpoint statistics and restarts are reported (`subtasksReported` false).
+   */
+  getMetrics(): JobMetrics;
 }
 
 /** `execute` on a bounded job: it ran to the end. On an unbounded job: it is running. */

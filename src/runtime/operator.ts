@@ -3,6 +3,7 @@ import type { OutputTag } from "./output-tag.js";
 import type { OperatorTimerService, Timer, TimeDomain } from "./timers/timer-service.js";
 import type { OperatorStateStore } from "./operator-state.js";
 import type { Logger } from "./logger.js";
+import type { MetricGroup } from "./metrics/metric-group.js";
 
 /**
  * Where an operator emits: records with their timestamp, side-output records, and watermarks.
@@ -45,6 +46,11 @@ export interface OperatorContext<O> {
    */
   readonly restoredStates: readonly unknown[];
   readonly log: Logger;
+  /**
+   * Where the operator registers its own counters and gauges (Flink's operator metric group);
+   * they appear in `JobClient.getMetrics()`. Absent outside a job's executor.
+   */
+  readonly metricGroup?: MetricGroup;
 }
 
 /**

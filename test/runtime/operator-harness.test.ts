@@ -101,3 +101,33 @@ function ownsKey(h: OperatorHarness<Login, string>, user: string): boolean {
   const kg = keyGroupFor(user, DEFAULT_MAX_PARALLELISM);
   return kg >= range.start && kg <= range.end;
 }
+
+describe("two inputs and idleness", () => {
+  const passThrough = {
+    processElement1: (v: number, _ctx: unknown, out: { collect(v: number): void }) => out.collect(v),
+    processElement2: (v: number, _ctx: unknown, out: { collect(v: number): void }) => out.collect(v),
+  };
+
+  it("an input that turns idle stops holding the watermark back at once", async () => {
+    const h = await OperatorHarness.forCoProcessFunction<number, number, number>(passThrough as never);
+    h.processWatermark1(100);
+    expect(h.getWatermarks()).toEqual([]); // input 2 is still at the start of time
+    h.processIdle(2);
+    expect(h.getWatermarks()).toEqual([100]);
+    h.processWatermark1(200);
+    expect(h.getWatermarks()).toEqual([100, 200]);
+  });
+
+  it("both inputs idle move nothing forward; an input active again counts again", async () => {
+    const h = await OperatorHarness.forCoProcessFunction<number, number, number>(passThrough as never);
+    h.processWatermark1(100);
+    h.processWatermark2(50);
+    expect(h.getWatermarks()).toEqual([50]);
+    h.processIdle(1);
+    h.processIdle(2);
+    expect(h.getWatermarks()).toEqual([50]);
+    h.processIdle(2, false);
+    h.processWatermark2(300);
+    expect(h.getWatermarks()).toEqual([50, 300]);
+  });
+});

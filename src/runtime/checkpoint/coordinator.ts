@@ -2,6 +2,7 @@ import { JobError } from "../../errors.js";
 import type { JobNode } from "../graph/job-graph.js";
 import type { Logger } from "../logger.js";
 import type { TaskSnapshot } from "../executor/operator-instance.js";
+import type { CheckpointStatsTracker } from "../metrics/job-metrics.js";
 import type { CheckpointBarrier, SnapshotKind } from "./barrier.js";
 import type { CheckpointStorage, CompletedSnapshot, StoredSnapshot } from "./storage.js";
 
@@ -69,6 +70,8 @@ export class CheckpointCoordinator {
     lastId: number,
     /** Told of every stored snapshot (the executor restores the newest after a failure). */
     private readonly onStored: (s: StoredSnapshot) => void = () => {},
+    /** Told of every trigger and outcome (the job's checkpoint statistics, across attempts). */
+    private readonly stats?: CheckpointStatsTracker,
   ) {
     this.nextId = lastId + 1;
   }
@@ -102,6 +105,7 @@ export class CheckpointCoordinator {
       this.pending = p;
       p.timer = setTimeout(() => this.abort(p, new JobError(`checkpoint ${barrier.id} expired after ${this.settings.timeoutMs} ms before every subtask acknowledged it`, { code: "CHECKPOINT_TIMEOUT" })), this.settings.timeoutMs);
       p.timer.unref?.();
+      this.stats?.onTriggered(barrier.id);
       this.log.debug({ checkpointId: barrier.id, kind }, "checkpoint triggered");
       this.tasks.injectBarrier(barrier, p.stop);
     });
@@ -138,7 +142,9 @@ export class CheckpointCoordinator {
     this.settle(p);
     this.consecutiveFailures = 0;
     this.onStored(stored);
-    this.log.info({ checkpointId: stored.checkpointId, kind: stored.kind, durationMs: Date.now() - started, bytes: stored.bytesWritten, location: stored.location }, `${stored.kind} complete`);
+    const completedAt = Date.now();
+    this.stats?.onCompleted({ checkpointId: stored.checkpointId, kind: stored.kind, durationMs: completedAt - started, sizeBytes: stored.size, bytesWritten: stored.bytesWritten, completedAt });
+    this.log.info({ checkpointId: stored.checkpointId, kind: stored.kind, durationMs: completedAt - started, bytes: stored.bytesWritten, location: stored.location }, `${stored.kind} complete`);
     try {
       await this.tasks.notifyComplete(p.barrier.id, p.barrier.kind);
       if (p.barrier.kind === "checkpoint") await this.storage.prune(this.settings.retained);
@@ -179,6 +185,7 @@ export class CheckpointCoordinator {
     if (p.settled) return;
     this.settle(p);
     this.storage.resetIncremental();
+    this.stats?.onFailed(p.barrier.id, p.barrier.kind, error.message);
     this.log.warn({ checkpointId: p.barrier.id, err: error }, "checkpoint aborted");
     this.tasks.notifyAborted(p.barrier.id).catch((e) => this.onFatal(e));
     p.reject(error);
@@ -212,6 +219,7 @@ export class CheckpointCoordinator {
     const p = this.pending;
     if (p !== undefined && !p.settled) {
       this.settle(p);
+      this.stats?.onAbandoned(p.barrier.id);
       p.reject(new JobError(`checkpoint ${p.barrier.id} was abandoned: the job stopped`, { code: "CHECKPOINT_ABANDONED" }));
     }
     for (const w of this.queue.splice(0)) w();

@@ -11,6 +11,7 @@ import type { StreamExecutionEnvironment } from "../environment.js";
 import type { JobNode } from "../graph/job-graph.js";
 import type { JobClient, JobExecutionResult, JobStatus } from "../job-client.js";
 import type { Logger } from "../logger.js";
+import { CheckpointStatsTracker, type JobMetrics, type SubtaskMetrics } from "../metrics/job-metrics.js";
 import type { TaskSnapshot } from "./operator-instance.js";
 
 /** What an executor's run of a job's tasks tells the checkpoint coordinator. */
@@ -45,6 +46,8 @@ export interface RunningAttempt {
   /** Stops the sources; `run` resolves. */
   cancel(): void;
   close(): Promise<void>;
+  /** A reading of every subtask's metrics; absent when the subtasks run where this thread cannot read them. */
+  metrics?(): SubtaskMetrics[];
 }
 
 export type StartAttempt = (settings: AttemptSettings) => Promise<RunningAttempt>;
@@ -83,6 +86,20 @@ export async function runJob(env: StreamExecutionEnvironment, jobName: string, n
   let current: Attempt | undefined;
   let latest: StoredSnapshot | undefined;
   const history: StoredSnapshot[] = [];
+  const checkpointStats = new CheckpointStatsTracker();
+  let restarts = 0;
+  /** The attempt whose subtasks `getMetrics` reads (none while waiting to restart). */
+  let measured: RunningAttempt | undefined;
+  /** Backpressure ms of the subtasks of failed attempts, by operator id and subtask, so the total never drops at a restart. */
+  const carriedBackPressure = new Map<string, number>();
+  const retire = (tasks: RunningAttempt) => {
+    if (measured === tasks) measured = undefined;
+    for (const m of tasks.metrics?.() ?? []) {
+      if (m.backPressuredTimeMs <= 0) continue;
+      const k = `${m.operatorId}/${m.subtaskIndex}`;
+      carriedBackPressure.set(k, (carriedBackPressure.get(k) ?? 0) + m.backPressuredTimeMs);
+    }
+  };
 
   const start = async (from: RestorePlan | undefined): Promise<Attempt> => {
     let coordinator: CheckpointCoordinator | undefined;
@@ -120,9 +137,11 @@ export async function runJob(env: StreamExecutionEnvironment, jobName: string, n
           if (history.length > 100) history.shift(); // a long-running job: the recent ones
           lastId = Math.max(lastId, stored.checkpointId);
         },
+        checkpointStats,
       );
       if (checkpointing) coordinator.start();
     }
+    measured = tasks;
     return { tasks, coordinator };
   };
 
@@ -165,8 +184,10 @@ export async function runJob(env: StreamExecutionEnvironment, jobName: string, n
         attempt.coordinator?.stop();
         if (attempt.coordinator !== undefined) lastId = Math.max(lastId, attempt.coordinator.lastTriggeredId);
         await attempt.tasks.close().catch(() => {});
+        retire(attempt.tasks);
         if (cancelled) throw new JobError(`job "${jobName}" was cancelled`, { code: "JOB_CANCELLED" });
         current = await restart(e, backoff, log, jobName, sleep, () => cancelled, latestPlan, start);
+        restarts++;
         status = "RUNNING";
         continue;
       }
@@ -228,6 +249,23 @@ export async function runJob(env: StreamExecutionEnvironment, jobName: string, n
       return stored.location;
     },
     getCheckpoints: () => [...history],
+    getMetrics: (): JobMetrics => {
+      const tasks = measured;
+      const subtasks = (tasks?.metrics?.() ?? []).map((m) => {
+        const carried = carriedBackPressure.get(`${m.operatorId}/${m.subtaskIndex}`);
+        return carried === undefined ? m : { ...m, backPressuredTimeMs: m.backPressuredTimeMs + carried };
+      });
+      return {
+        jobId,
+        jobName,
+        status,
+        takenAt: Date.now(),
+        restarts,
+        subtasksReported: tasks?.metrics !== undefined,
+        subtasks,
+        checkpoints: checkpointStats.snapshot(),
+      };
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Executor, StreamExecutionEnvironment } from "../environment.js";
 import type { JobNode } from "../graph/job-graph.js";
 import type { JobClient } from "../job-client.js";
-import { runJob } from "./job-runner.js";
+import type { SubtaskMetrics } from "../metrics/job-metrics.js";
+import { runJob, type RunningAttempt } from "./job-runner.js";
 import type { OperatorSnapshot } from "./operator-instance.js";
 import { assignSplits } from "./split-assignment.js";
 import { TaskGraph } from "./task-graph.js";
@@ -21,7 +22,7 @@ export class LocalExecutor implements Executor {
 
   execute(env: StreamExecutionEnvironment, jobName: string, nodes: JobNode[], batch: boolean): Promise<JobClient> {
     return runJob(env, jobName, nodes, batch, async ({ from, attempt, checkpointing, checkpoints, log }) => {
-      const graph = new TaskGraph(nodes, { batch, stateBackend: env.getStateBackend(), log, attempt, checkpointing, checkpoints });
+      const graph = new MeasuredTaskGraph(nodes, { batch, stateBackend: env.getStateBackend(), log, attempt, checkpointing, checkpoints });
       const splits = await assignSplits(nodes);
       try {
         await graph.open(
@@ -34,5 +35,19 @@ export class LocalExecutor implements Executor {
       }
       return graph;
     });
+  }
+}
+
+/** A task graph whose subtasks' metrics this thread can read. */
+class MeasuredTaskGraph extends TaskGraph implements RunningAttempt {
+  metrics(): SubtaskMetrics[] {
+    const out: SubtaskMetrics[] = [];
+    for (const node of this.nodes) {
+      for (let s = 0; s < node.parallelism; s++) {
+        const inst = this.instance(node.id, s);
+        if (inst !== undefined) out.push(inst.metrics());
+      }
+    }
+    return out;
   }
 }

@@ -12,6 +12,8 @@ import { InternalTimerService, type ProcessingTimeService, type TimersSnapshot, 
 import type { Timer } from "../timers/timer-queue.js";
 import type { CheckpointBarrier, SnapshotKind } from "../checkpoint/barrier.js";
 import type { SourceSplit } from "../source/source.js";
+import type { SubtaskMetrics } from "../metrics/job-metrics.js";
+import { TaskMetricGroup } from "../metrics/metric-group.js";
 import type { ChannelTarget } from "./channel.js";
 import { OutputImpl } from "./output-impl.js";
 
@@ -196,6 +198,8 @@ export class OperatorInstance {
   backend: KeyedStateBackend | undefined;
   readonly op: Operator<any, any> & Partial<TwoInputOperator<any, any, any>>;
   readonly keySelectors: Array<KeySelector<any> | undefined>;
+  /** What the operator registers through `OperatorContext.metricGroup`. */
+  readonly metricGroup = new TaskMetricGroup();
   finished = false;
   push1: (v: unknown, ts: number) => void = () => {
     throw new JobError("record before open");
@@ -276,6 +280,7 @@ export class OperatorInstance {
       operatorState: this.operatorState,
       batch: this.env.batch,
       log: this.env.log.child({ operator: node.name, subtask: subtaskIndex }),
+      metricGroup: this.metricGroup,
       addPending: (w) => this.env.addPending(w),
       checkpointing: this.env.checkpointing ?? false,
       attempt: this.env.attempt ?? randomBytes(4).toString("hex"),
@@ -408,12 +413,21 @@ export class OperatorInstance {
 
   onInputWatermark(index: 1 | 2, watermark: number): void {
     this.inputWatermarks[index - 1] = watermark;
+    this.combineWatermarks();
+  }
+
+  /** The minimum over the inputs, idle inputs left out (with two inputs), if it moved forward. */
+  private combineWatermarks(): void {
     let min = Number.POSITIVE_INFINITY;
+    let active = 0;
     for (const g of this.gates) {
       if (g.valve.allIdle && this.gates.length > 1) continue;
+      active++;
       const wm = this.inputWatermarks[g.index - 1];
       if (wm < min) min = wm;
     }
+    // every input idle: nothing moves time forward (as Flink: the output goes idle instead)
+    if (active === 0) return;
     if (min <= this.combined) return;
     if (this.env.batch && min !== MAX_WATERMARK) return;
     this.advanceWatermark(min);
@@ -427,6 +441,8 @@ export class OperatorInstance {
   }
 
   onIdleChange(): void {
+    // an input that turned idle holds nothing back any more: the other input's watermark may pass now
+    if (this.gates.length > 1) this.combineWatermarks();
     this.output.emitIdle(this.gates.every((g) => g.valve.allIdle));
   }
 
@@ -470,6 +486,28 @@ export class OperatorInstance {
   advanceProcessingTime(now: number): number {
     if (this.finished) return Number.POSITIVE_INFINITY;
     return this.timers.advanceProcessingTime(now, this.fireProcessing);
+  }
+
+  /** A reading of this subtask's metrics, from what it tracks anyway (called when metrics are asked for, never per record). */
+  metrics(): SubtaskMetrics {
+    let entries: number | undefined;
+    try {
+      entries = this.backend?.size();
+    } catch {
+      // a closed backend: no reading
+    }
+    return {
+      operatorId: this.node.operatorId,
+      name: this.node.name,
+      subtaskIndex: this.subtaskIndex,
+      kind: this.node.t.kind === "sink" ? "sink" : "operator",
+      currentInputWatermark: this.combined,
+      currentOutputWatermark: this.output.currentWatermark,
+      idle: this.gates.every((g) => g.valve.allIdle),
+      ...(entries !== undefined && { state: { backend: this.env.stateBackend.name, entries } }),
+      backPressuredTimeMs: 0,
+      metrics: this.metricGroup.empty ? [] : this.metricGroup.read(),
+    };
   }
 
   /** A full snapshot now, outside any checkpoint (tests, the harness). */

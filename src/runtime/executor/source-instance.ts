@@ -4,6 +4,7 @@ import { MAX_WATERMARK, NO_TIMESTAMP } from "../event-time/watermark.js";
 import type { JobNode } from "../graph/job-graph.js";
 import type { ReaderOutput, SourceReader, SourceSplit } from "../source/source.js";
 import type { CheckpointBarrier } from "../checkpoint/barrier.js";
+import type { SubtaskMetrics } from "../metrics/job-metrics.js";
 import type { InstanceEnv, SourceSnapshot } from "./operator-instance.js";
 import { OutputImpl } from "./output-impl.js";
 
@@ -39,6 +40,9 @@ export class SourceInstance {
   private finalCheckpointDone = false;
   /** A stop-with-savepoint barrier went out: read nothing more. */
   private stopped = false;
+  /** Ms spent waiting for the downstream after batches (backpressure), and since when it waits now (-1: not waiting). */
+  private backPressuredMs = 0;
+  private waitingSince = -1;
 
   constructor(
     readonly node: JobNode,
@@ -116,7 +120,16 @@ export class SourceInstance {
       const status = r instanceof Promise ? await r : r;
       if (!this.env.batch) this.emitWatermark(idleness);
       const pending = afterBatch();
-      if (pending !== undefined) await pending;
+      if (pending !== undefined) {
+        // backpressure is measured here, once per batch that has to wait, never per record
+        this.waitingSince = performance.now();
+        try {
+          await pending;
+        } finally {
+          this.backPressuredMs += performance.now() - this.waitingSince;
+          this.waitingSince = -1;
+        }
+      }
       if (status === "end") break;
       if (status === "waiting") {
         await this.waitForData(idleness);
@@ -247,6 +260,28 @@ export class SourceInstance {
       // every split idle or finished, or none assigned: do not hold the job's watermark back
       this.output.emitIdle(true);
     }
+  }
+
+  /** A reading of this subtask's metrics (called when metrics are asked for, never per record). */
+  metrics(): SubtaskMetrics {
+    let idle = true;
+    for (const s of this.splits.values()) {
+      if (!s.idle) {
+        idle = false;
+        break;
+      }
+    }
+    const waiting = this.waitingSince >= 0 ? performance.now() - this.waitingSince : 0;
+    return {
+      operatorId: this.node.operatorId,
+      name: this.node.name,
+      subtaskIndex: this.subtaskIndex,
+      kind: "source",
+      currentOutputWatermark: this.output.currentWatermark,
+      idle,
+      backPressuredTimeMs: this.backPressuredMs + waiting,
+      metrics: [],
+    };
   }
 
   /** Stops the loop at its next turn (no end-of-input is sent). */

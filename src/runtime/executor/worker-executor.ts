@@ -35,6 +35,10 @@ const workerEntry = new URL(here.endsWith(".ts") ? "./worker-main.ts" : "./worke
  * Checkpoints work as with the local executor: the coordinator runs in the main thread, barriers
  * go to the source subtasks in the workers, and each subtask's snapshot comes back with its
  * acknowledgement. A failure stops every worker and starts new ones from the latest checkpoint.
+ *
+ * Metrics: `JobClient.getMetrics()` reports what the main thread knows, the checkpoint
+ * statistics and restarts; the subtasks' watermarks, state sizes, backpressure and registered
+ * gauges stay in the workers (`subtasksReported` is false, `subtasks` empty).
  */
 export class WorkerExecutor implements Executor {
   constructor(private readonly options: WorkerExecutorOptions) {}

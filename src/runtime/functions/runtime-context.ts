@@ -14,6 +14,7 @@ import type {
   ValueState,
   ValueStateDescriptor,
 } from "../../state/api.js";
+import { NOOP_METRIC_GROUP, type MetricGroup } from "../metrics/metric-group.js";
 import type { OperatorContext } from "../operator.js";
 
 /**
@@ -31,6 +32,8 @@ export interface RuntimeContext {
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<I, A, O>(descriptor: AggregatingStateDescriptor<I, A, O>): AggregatingState<I, O>;
+  /** This subtask's metric group: register gauges and counters in `open` (read only when the job's metrics are read). */
+  getMetricGroup(): MetricGroup;
 }
 
 /** A function with a lifecycle: `open` before the first record (state is obtained here), `close` at the end. */
@@ -67,5 +70,6 @@ export function runtimeContextOf(ctx: OperatorContext<unknown>): RuntimeContext 
     getMapState: (d) => state(d, "map"),
     getReducingState: (d) => state(d, "reducing"),
     getAggregatingState: (d) => state(d, "aggregating") as never,
+    getMetricGroup: () => ctx.metricGroup ?? NOOP_METRIC_GROUP,
   };
 }

@@ -70,7 +70,9 @@ export class InMemorySource<T> implements Source<T, MemorySplit> {
         }
         return "waiting";
       },
-      available: () => new Promise<void>((resolve) => (this.wake = resolve)),
+      // records pushed (or the end) while the reader was elsewhere, e.g. waiting on a sink's flush,
+      // must not wait for a later push to be seen
+      available: () => (position < this.buffer.length || this.ended ? Promise.resolve() : new Promise<void>((resolve) => (this.wake = resolve))),
       snapshotState: () => (owned ? [{ splitId: "memory", position }] : []),
     };
   }

@@ -203,6 +203,12 @@ export class OperatorHarness<I1, O, I2 = never> {
     return this;
   }
 
+  /** Marks input `input` idle (or active again), as a source whose splits have no records does. */
+  processIdle(input: 1 | 2, idle = true): this {
+    this.channels[input - 1].idle(idle);
+    return this;
+  }
+
   /** Moves processing time to `time` and fires due processing-time timers. */
   /** A checkpoint barrier on input 1 (or `input`); the subtask snapshots once it has arrived on every input. */
   processBarrier(id: number, input: 1 | 2 = 1): this {
