@@ -4,7 +4,8 @@ import type { StateKey } from "../state/api.js";
 import { compile } from "./compile.js";
 import { Pattern } from "./pattern/pattern.js";
 import { LATE_TAG, TIMED_OUT_TAG } from "./operator/cep-tags.js";
-import { PatternStream } from "./operator/pattern-stream.js";
+import { DynamicPatternStream, PatternStream, type DynamicPatternsOptions } from "./operator/pattern-stream.js";
+import type { PatternUpdate } from "./operator/dynamic-patterns.js";
 
 /**
  * Patterns on streams, as FlinkCEP's `CEP`:
@@ -61,5 +62,27 @@ export class CEP {
     });
     const keyed = input instanceof KeyedStream ? (input as KeyedStream<T, K>) : (input.keyBy(() => 0) as unknown as KeyedStream<T, K>);
     return new PatternStream<T, K>(keyed, compiled);
+  }
+
+  /**
+   * Patterns whose set changes while the job runs, Flink's way: `updates` (a stream of
+   * `PatternUpdate`: put, drain, remove) is broadcast to every subtask of one CEP operator, which
+   * keeps the set in broadcast state (so checkpoints restore it) and makes each pattern from its
+   * definition's document with `options.factory`. A put of a new version of a name makes the old
+   * one drain: it finishes its partial matches and starts none (see `DynamicCepOperator`). The
+   * `updates` stream should not hold back event time: give it no watermarks and make it idle
+   * (`WatermarkStrategy.noWatermarks().withIdleness(1)`), so the events alone drive event time.
+   */
+  static dynamicPatterns<T, D, K extends StateKey = StateKey>(
+    input: KeyedStream<T, K> | DataStream<T>,
+    updates: DataStream<PatternUpdate<D>>,
+    options: DynamicPatternsOptions<T, D>,
+  ): DynamicPatternStream<T, D, K> {
+    if (typeof options?.factory !== "function") throw new JobError("CEP.dynamicPatterns: options.factory must be a function", { code: "INVALID_ARGUMENT" });
+    if (!Array.isArray(options.initial) && typeof options.initial !== "function") {
+      throw new JobError("CEP.dynamicPatterns: options.initial must be an array of { id, name, document } or a function returning one", { code: "INVALID_ARGUMENT" });
+    }
+    const keyed = input instanceof KeyedStream ? (input as KeyedStream<T, K>) : (input.keyBy(() => 0) as unknown as KeyedStream<T, K>);
+    return new DynamicPatternStream<T, D, K>(keyed, updates, options);
   }
 }

@@ -12,7 +12,17 @@ export { runPattern, type TimedEvent, type Watermark, type TimedOut, type RunPat
 export { serializeNfaState, deserializeNfaState, type EventCodec } from "./serde/v1/nfa-state-codec.js";
 export { PatternError, VigilError } from "../errors.js";
 export { CEP } from "./cep.js";
-export { PatternStream, PatternOutputStream } from "./operator/pattern-stream.js";
+export { PatternStream, PatternOutputStream, DynamicPatternStream, type DynamicPatternsOptions } from "./operator/pattern-stream.js";
+export { DynamicCepOperator, type DynamicCepOptions } from "./operator/dynamic-cep-operator.js";
+export {
+  CEP_PATTERNS_STATE,
+  invalidUpdate,
+  type PatternDefinition,
+  type PatternUpdate,
+  type PatternFactory,
+  type PatternSetChange,
+  type StoredPattern,
+} from "./operator/dynamic-patterns.js";
 export { CepOperator, type CepPattern, type CepOperatorOptions } from "./operator/cep-operator.js";
 export { CepSideOutputTag } from "./operator/cep-tags.js";
 export type {

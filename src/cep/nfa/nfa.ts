@@ -112,9 +112,11 @@ export class Nfa<T> {
 
   /**
    * Feeds one event of this key. Advances the key's time to `max(time, timestamp)` first, so
-   * expired branches time out before the event is seen (`within` is strict).
+   * expired branches time out before the event is seen (`within` is strict). With `startAllowed`
+   * false the event may extend partial matches in progress but starts none (the start state
+   * ignores it): how a pattern that is being replaced finishes what it started.
    */
-  process(nfaState: NfaState<T>, event: T, timestamp: number, out: MatchCollector<T>): void {
+  process(nfaState: NfaState<T>, event: T, timestamp: number, out: MatchCollector<T>, startAllowed = true): void {
     this.advanceTime(nfaState, timestamp, out);
     const seq = nfaState.nextSeq++;
     const buffer = nfaState.buffer;
@@ -125,6 +127,10 @@ export class Nfa<T> {
     const results = this.results;
     for (let i = 0; i < partials.length; i++) {
       const cs = partials[i];
+      if (!startAllowed && cs.startSeq < 0) {
+        if (next !== null) next.push(cs);
+        continue;
+      }
       const count = this.computeNextStates(buffer, cs, event, timestamp, seq);
       if (next === null) {
         if (count === 1 && results[0] === cs) continue;

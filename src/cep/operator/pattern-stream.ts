@@ -4,6 +4,8 @@ import type { StateKey } from "../../state/api.js";
 import type { Nfa } from "../nfa/nfa.js";
 import type { EventCodec } from "../serde/v1/nfa-state-codec.js";
 import { CepOperator } from "./cep-operator.js";
+import { DynamicCepOperator } from "./dynamic-cep-operator.js";
+import type { PatternDefinition, PatternFactory, PatternSetChange, PatternUpdate } from "./dynamic-patterns.js";
 import { TIMED_OUT_TAG, type CepSideOutputTag } from "./cep-tags.js";
 import type {
   CepTimedOut,
@@ -113,5 +115,66 @@ export class PatternOutputStream<O, T, K extends StateKey = StateKey> extends Da
   override getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
     if (tag.id === TIMED_OUT_TAG.id) this.requested.timedOut = true;
     return super.getSideOutput(tag);
+  }
+}
+
+/** What `CEP.dynamicPatterns` needs besides the streams. */
+export interface DynamicPatternsOptions<T, D> {
+  /** The patterns to run at start (and after a restart: called again, it should give the set wanted then). */
+  readonly initial: ReadonlyArray<PatternDefinition<D>> | (() => ReadonlyArray<PatternDefinition<D>>);
+  /** Makes a pattern of a definition; throws when it cannot (the update is then rejected and logged). */
+  readonly factory: PatternFactory<T, D>;
+  /** Restored patterns whose name `initial` does not list are removed (default true). */
+  readonly removeUnlisted?: boolean;
+  /** In-process listener of pattern-set changes (added, draining, retired, removed, rejected). */
+  readonly onChange?: (change: PatternSetChange) => void;
+}
+
+/**
+ * Patterns over a keyed stream whose set changes while the job runs (`CEP.dynamicPatterns`):
+ * the same settings and outputs as `PatternStream`, run by a `DynamicCepOperator` whose second,
+ * broadcast input is the stream of `PatternUpdate`s.
+ */
+export class DynamicPatternStream<T, D, K extends StateKey = StateKey> {
+  /** @internal use `CEP.dynamicPatterns` */
+  constructor(
+    readonly input: KeyedStream<T, K>,
+    readonly updates: DataStream<PatternUpdate<D>>,
+    private readonly options: DynamicPatternsOptions<T, D>,
+    private readonly settings: Settings<T> = { timeMode: "event", lateTag: undefined, eventCodec: undefined },
+  ) {}
+
+  inEventTime(): DynamicPatternStream<T, D, K> {
+    return this.with({ timeMode: "event" });
+  }
+
+  inProcessingTime(): DynamicPatternStream<T, D, K> {
+    return this.with({ timeMode: "processing" });
+  }
+
+  sideOutputLateData(tag: OutputTag<T>): DynamicPatternStream<T, D, K> {
+    return this.with({ lateTag: tag });
+  }
+
+  withEventCodec(codec: EventCodec<T>): DynamicPatternStream<T, D, K> {
+    return this.with({ eventCodec: codec });
+  }
+
+  /** Calls `fn` for every match of every pattern; `ctx.patternId` names the pattern. */
+  process<O>(fn: PatternProcessFunction<T, O, K>): PatternOutputStream<O, T, K> {
+    if (typeof fn !== "function" && (typeof fn !== "object" || fn === null || typeof fn.processMatch !== "function")) {
+      throw new JobError("CEP process: expected a function or an object with processMatch()", { code: "INVALID_ARGUMENT" });
+    }
+    const requested: Requested = { timedOut: false };
+    const { timeMode, lateTag, eventCodec } = this.settings;
+    const options = this.options;
+    const stream = this.input
+      .connect(this.updates.broadcast())
+      .twoInput<O>("CEP (dynamic)", () => new DynamicCepOperator<T, O, D, K>(fn, { ...options, timeMode, lateTag, eventCodec, emitTimedOut: requested.timedOut }));
+    return new PatternOutputStream<O, T, K>(stream, requested);
+  }
+
+  private with(changes: Partial<Settings<T>>): DynamicPatternStream<T, D, K> {
+    return new DynamicPatternStream<T, D, K>(this.input, this.updates, this.options, { ...this.settings, ...changes });
   }
 }
