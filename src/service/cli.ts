@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { explainCommand } from "./commands/explain.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo, type CommandContext } from "./commands/io.js";
 import { matchCommand } from "./commands/match.js";
+import { EXIT_UNREACHABLE, savepointCommand, statusCommand, stopCommand, type RemoteOptions } from "./commands/remote.js";
 import { validateCommand } from "./commands/validate.js";
-import { createLogger, LOG_LEVELS } from "./log.js";
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from "./log.js";
 import { packageFile } from "./package-files.js";
 import { runCommand } from "./run/run-command.js";
 
@@ -13,20 +14,22 @@ export type { CliIo } from "./commands/io.js";
 /**
  * The `vigil` command line. `argv` is in `process.argv` form (`[node, script, ...args]`).
  * Resolves to the exit code: 0 success, 1 failure (invalid pattern files, unreadable input; for
- * `run`, the job failed), 2 bad usage (unknown command or option, missing argument; for `run`, an
- * invalid config or rule). `--help` on any command prints its
+ * `run`, the job failed; for `status|savepoint|stop`, the service refused), 2 bad usage (unknown
+ * command or option, missing argument; for `run`, an invalid config or rule), 3 (`status|savepoint|stop`)
+ * no service answers. `--help` on any command prints its
  * help and resolves to 0. Never calls `process.exit`.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let code = EXIT_OK;
   const context = (cmd: Command): CommandContext => {
-    const { logLevel } = cmd.optsWithGlobals<{ logLevel?: string }>();
-    return { io, log: createLogger(logLevel === undefined ? {} : { level: logLevel }) };
+    const { logLevel, logFormat } = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
+    return { io, log: createLogger({ ...(logLevel !== undefined && { level: logLevel }), ...(logFormat !== undefined && { format: logFormat }) }) };
   };
   const program = new Command("vigil")
     .description("Complex-event processing: FlinkCEP's pattern model on an event-time runtime")
     .version(packageVersion(), "-V, --version")
     .addOption(new Option("--log-level <level>", "log level of the diagnostics written to stderr").choices([...LOG_LEVELS, "silent"]).env("VIGIL_LOG_LEVEL"))
+    .addOption(new Option("--log-format <format>", "json, or pretty (the default when stderr is a terminal)").choices([...LOG_FORMATS]).env("VIGIL_LOG_FORMAT"))
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -89,17 +92,58 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .addHelpText(
       "after",
       "\nEnvironment overrides: VIGIL_PATTERNS, VIGIL_STATE_BACKEND, VIGIL_STATE_DIR, VIGIL_CHECKPOINT_INTERVAL,\n" +
-        "VIGIL_CHECKPOINT_DIR, VIGIL_SHUTDOWN; connectors read KAFKA_BROKERS, NATS_URL, DATABASE_URL, ...\n" +
+        "VIGIL_CHECKPOINT_DIR, VIGIL_SHUTDOWN, VIGIL_API_PORT; connectors read KAFKA_BROKERS, NATS_URL, DATABASE_URL, ...\n" +
+        "The REST API (config `api`; docs/rest-api.md) listens on 127.0.0.1:8717 by default; its bearer token, if any,\n" +
+        "comes from VIGIL_API_TOKEN. vigil status | savepoint | stop talk to it.\n" +
         "Console alerts go to stdout, one JSON document per line; logs (JSON, level info unless --log-level) and\n" +
         "the summary go to stderr. SIGTERM or SIGINT stops it with a savepoint or a final checkpoint (config\n" +
-        "`shutdown`); a restart resumes from the newest one. A bounded source (file, watch: false) ends the run.\n" +
-        "Exit codes: 0 finished or stopped, 1 the job failed, 2 bad usage or an invalid config or rule.",
+        "`shutdown`), as POST /stop and vigil stop do; a restart resumes from the newest one. A bounded source\n" +
+        "(file, watch: false) ends the run.\n" +
+        "Exit codes: 0 finished or stopped, 1 the job failed (or the API could not listen), 2 bad usage or an invalid config or rule.",
     )
     .action(async (opts: { config: string }, cmd: Command) => {
-      const { logLevel } = cmd.optsWithGlobals<{ logLevel?: string }>();
+      const { logLevel, logFormat } = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
       // a service reports what it does: info unless told otherwise
-      const log = createLogger({ level: logLevel ?? process.env.VIGIL_LOG_LEVEL ?? "info" });
+      const log = createLogger({ level: logLevel ?? process.env.VIGIL_LOG_LEVEL ?? "info", ...(logFormat !== undefined && { format: logFormat }) });
       code = await runCommand(opts.config, { io, log });
+    });
+
+  // vigil status | savepoint | stop: clients of a running service's REST API
+  const remote = (name: string, description: string, after: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option("--url <url>", "the service's REST API (default: from the state file the service wrote, found through --config; else the config's api.host and api.port; else http://127.0.0.1:8717)")
+      .addOption(new Option("-c, --config <file>", "the service's config, to find its state file (api.json next to its checkpoint directory)").default("vigil.config.json"))
+      .addOption(new Option("--timeout <ms>", "how long to wait for the service's answer").argParser(positiveInt))
+      .addHelpText(
+        "after",
+        `\n${after}\nThe bearer token, if the service has one, is read from VIGIL_API_TOKEN (or the variable the config's api.tokenEnv names).\n` +
+          `Exit codes: 0 done, 1 the service refused or failed, 2 bad usage or an invalid --config, ${EXIT_UNREACHABLE} no service answers at the URL.`,
+      );
+  const remoteOptions = (opts: { url?: string; config: string; timeout?: number }, cmd: Command): RemoteOptions => ({
+    ...(opts.url !== undefined && { url: opts.url }),
+    config: opts.config,
+    configGiven: cmd.getOptionValueSource("config") !== "default",
+    ...(opts.timeout !== undefined && { timeoutMs: opts.timeout }),
+  });
+
+  remote("status", "show the running service's job: status, uptime, rules, alerts, last checkpoint", "Prints a summary on stdout (--json: one JSON document).")
+    .option("--json", "print one JSON document (url, job, lastCheckpoint) instead of text")
+    .action(async (opts: { url?: string; config: string; timeout?: number; json?: boolean }, cmd: Command) => {
+      code = await statusCommand({ ...remoteOptions(opts, cmd), json: opts.json === true }, context(cmd));
+    });
+
+  remote("savepoint", "take a savepoint of the running service's job (it goes on running)", "Prints the savepoint's path on stdout once it is stored (a relative --directory is resolved here, then sent).")
+    .option("--directory <dir>", "where to put it (default: the config's checkpoints.directory/savepoints)")
+    .action(async (opts: { url?: string; config: string; timeout?: number; directory?: string }, cmd: Command) => {
+      code = await savepointCommand({ ...remoteOptions(opts, cmd), ...(opts.directory !== undefined && { directory: opts.directory }) }, context(cmd));
+    });
+
+  remote("stop", "stop the running service gracefully, as SIGTERM does (the configured savepoint or final checkpoint)", "Prints the snapshot's path on stdout, then waits until the service no longer answers (--no-wait: return at once).")
+    .option("--no-wait", "return once the snapshot is taken, without waiting for the service to exit")
+    .action(async (opts: { url?: string; config: string; timeout?: number; wait: boolean }, cmd: Command) => {
+      code = await stopCommand({ ...remoteOptions(opts, cmd), wait: opts.wait }, context(cmd));
     });
 
   try {
@@ -110,6 +154,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
   }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("must be a whole number of milliseconds, at least 1");
+  return n;
 }
 
 function packageVersion(): string {

@@ -7,7 +7,9 @@ export { compileExpression, compileCondition, parseExpression, checkExpression, 
 export { buildAlert, alertId, canonicalJson, compareAlerts, SEVERITIES, type Alert, type AlertTemplate, type AlertInput, type Severity } from "./alert.js";
 export { runRules, type SourceEvent, type DeadLetter, type RuleRunStats, type RunResult } from "./match-runner.js";
 export { readJsonLines, type JsonLine } from "./events-file.js";
-export { createLogger, type Logger } from "./log.js";
+export { createLogger, jobLogger, ruleLogger, pendingJobLogger, resolveLogFormat, parseLogFormat, LOG_FORMATS, LOG_LEVELS, type Logger, type LogFormat } from "./log.js";
+export * from "./metrics/index.js";
+export { startApiServer, buildApiServer, apiStateFile, type ApiServer, type ApiServerOptions, type ApiMetrics, type StartApiOptions } from "./api/index.js";
 export * from "./config/index.js";
-export { startService, runCommand, savepointDirectory, RulesInvalidError, ConsoleAlertSink, AppendFileAlertSink, type RunningService, type ServiceResult, type StartServiceOptions, type RunStats } from "./run/index.js";
+export { startService, runCommand, savepointDirectory, RulesInvalidError, ConsoleAlertSink, AppendFileAlertSink, type RunningService, type ServiceResult, type StartServiceOptions, type RunStats, type ServiceControl, type ServiceObserver, type RuleInfo, type RuleStatistics, type PutRuleResult, type ServiceStatus } from "./run/index.js";
 export { main, type CliIo } from "./cli.js";

@@ -115,6 +115,8 @@ function translate(e: ErrorObject): ConfigIssue | undefined {
       return { pointer: at, message: "must not be empty" };
     case "minimum":
       return { pointer: at, message: `must be at least ${String(params.limit)}` };
+    case "maximum":
+      return { pointer: at, message: `must be at most ${String(params.limit)}` };
     default:
       return { pointer: at, message: e.message ?? `fails ${e.keyword}` };
   }

@@ -28,4 +28,41 @@ export interface VigilConfig {
   readonly state: { readonly backend: "leveldb" | "heap"; readonly directory: string };
   readonly checkpoints: { readonly intervalMs: number; readonly directory: string; readonly retained: number };
   readonly shutdown: "checkpoint" | "savepoint";
+  readonly api: ApiConfig;
+  /** Hot reload of the pattern folder (`reload` in the config). */
+  readonly reload: ReloadConfig;
+  /** A control stream of rule changes for fleets (`control` in the config); absent: none. */
+  readonly control: ControlConfig | undefined;
+}
+
+/** Watching the pattern folder while the service runs (docs/hot-reload.md). */
+export interface ReloadConfig {
+  readonly watch: boolean;
+  /** Quiet time after a change before the folder is looked at (ms). */
+  readonly debounceMs: number;
+  /** The folder is also looked at this often, for changes `fs.watch` misses (ms). */
+  readonly intervalMs: number;
+}
+
+/** Rule changes as messages (`{"op":"put","document":{...}}`, `{"op":"delete","id":"..."}`) on a core NATS subject. */
+export interface ControlConfig {
+  readonly type: "nats";
+  /** Server URLs; default `NATS_URL`, else nats://127.0.0.1:4222. */
+  readonly servers?: string | readonly string[];
+  readonly subject: string;
+}
+
+/** The REST API of the running service (`api` in the config). */
+export interface ApiConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /**
+   * True when the port is the default (not set in the file nor by `VIGIL_API_PORT`): if it is
+   * taken (another service, a test), any free port is used instead of failing.
+   */
+  readonly portFallback: boolean;
+  /** The environment variable that holds the bearer token (the token never goes in the config). */
+  readonly tokenEnv: string;
 }

@@ -9,6 +9,10 @@ import type { SinkConfig, SourceConfig, VigilConfig } from "./config-types.js";
 export const DEFAULT_OUT_OF_ORDERNESS_MS = 5_000;
 /** Default idleness after which a quiet partition stops holding the watermark back (ms). */
 export const DEFAULT_IDLENESS_MS = 5_000;
+/** The REST API's defaults: loopback only, a fixed port, the token from this environment variable. */
+export const DEFAULT_API_HOST = "127.0.0.1";
+export const DEFAULT_API_PORT = 8717;
+export const DEFAULT_API_TOKEN_ENV = "VIGIL_API_TOKEN";
 
 /**
  * A config that cannot be used: `issues` holds every problem, and the message has them one per
@@ -30,7 +34,7 @@ export function formatConfigIssue(file: string, issue: ConfigIssue): string {
 }
 
 /** Environment variables that override the config file (the connectors read their own: KAFKA_BROKERS, NATS_URL, ...). */
-export const CONFIG_ENV = ["VIGIL_PATTERNS", "VIGIL_STATE_BACKEND", "VIGIL_STATE_DIR", "VIGIL_CHECKPOINT_INTERVAL", "VIGIL_CHECKPOINT_DIR", "VIGIL_SHUTDOWN"] as const;
+export const CONFIG_ENV = ["VIGIL_PATTERNS", "VIGIL_STATE_BACKEND", "VIGIL_STATE_DIR", "VIGIL_CHECKPOINT_INTERVAL", "VIGIL_CHECKPOINT_DIR", "VIGIL_SHUTDOWN", "VIGIL_API_PORT"] as const;
 
 /**
  * Reads, validates and resolves a config file: schema (every problem at its JSON pointer), then
@@ -118,6 +122,13 @@ export function resolveConfig(doc: unknown, where: { file: string; baseDir: stri
   const checkpointDirEnv = envValue("VIGIL_CHECKPOINT_DIR");
   const shutdownEnv = envValue("VIGIL_SHUTDOWN");
   if (shutdownEnv !== undefined && shutdownEnv !== "checkpoint" && shutdownEnv !== "savepoint") envIssues.push({ pointer: "$VIGIL_SHUTDOWN", message: `must be checkpoint or savepoint, got ${JSON.stringify(shutdownEnv)}` });
+  const apiPortEnv = envValue("VIGIL_API_PORT");
+  let apiPort = raw.api?.port;
+  if (apiPortEnv !== undefined) {
+    const port = /^\d{1,5}$/.test(apiPortEnv) ? Number(apiPortEnv) : NaN;
+    if (port <= 65_535) apiPort = port;
+    else envIssues.push({ pointer: "$VIGIL_API_PORT", message: `must be a port number from 0 to 65535 (0: any free port), got ${JSON.stringify(apiPortEnv)}` });
+  }
   if (envIssues.length > 0) throw new ConfigError(file, envIssues);
 
   return {
@@ -135,6 +146,19 @@ export function resolveConfig(doc: unknown, where: { file: string; baseDir: stri
       retained: raw.checkpoints?.retained ?? 3,
     },
     shutdown: (shutdownEnv as "checkpoint" | "savepoint" | undefined) ?? raw.shutdown ?? "savepoint",
+    api: {
+      enabled: raw.api?.enabled ?? true,
+      host: raw.api?.host ?? DEFAULT_API_HOST,
+      port: apiPort ?? DEFAULT_API_PORT,
+      portFallback: apiPort === undefined,
+      tokenEnv: raw.api?.tokenEnv ?? DEFAULT_API_TOKEN_ENV,
+    },
+    reload: {
+      watch: raw.reload?.watch ?? true,
+      debounceMs: raw.reload?.debounceMs ?? 200,
+      intervalMs: raw.reload?.intervalMs ?? 2_000,
+    },
+    control: raw.control === undefined ? undefined : { type: "nats", subject: raw.control.subject, ...(raw.control.servers !== undefined && { servers: raw.control.servers }) },
   };
 }
 
@@ -161,6 +185,9 @@ interface RawConfig {
   state?: { backend?: "leveldb" | "heap"; directory?: string };
   checkpoints?: { intervalMs?: number; directory?: string; retained?: number };
   shutdown?: "checkpoint" | "savepoint";
+  api?: { enabled?: boolean; host?: string; port?: number; tokenEnv?: string };
+  reload?: { watch?: boolean; debounceMs?: number; intervalMs?: number };
+  control?: { type: "nats"; servers?: string | string[]; subject: string };
 }
 
 type RawTime = { outOfOrderness?: number | string; idleness?: number | string };

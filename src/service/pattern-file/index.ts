@@ -1,5 +1,5 @@
 /** Pattern files: the JSON rule format and its schema, module (`*.ts`) rule files, and the loader that turns files into runnable rules. */
-export { loadRuleText, loadRuleFile, loadRules, loadRulesOrThrow, type LoadAllResult } from "./loader.js";
+export { loadRuleText, loadRuleFile, loadRules, loadRulesOrThrow, isRuleFileName, type LoadAllResult } from "./loader.js";
 export type { LoadedRule, LoadResult, BuildAlertOptions } from "./loaded-rule.js";
 export { loadRuleModule, loadRuleExport, isModuleFile, MODULE_EXTENSIONS } from "./module-file.js";
 export { definePatternFile, type PatternFileModule } from "./pattern-file-module.js";

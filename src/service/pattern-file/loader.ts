@@ -137,7 +137,7 @@ const RULE_GLOBS = RULE_EXTENSIONS.map((e) => `*${e}`).join(", ");
 const NOT_RULES = /(\.d\.m?ts|^package\.json|^package-lock\.json|^[jt]sconfig(\..*)?\.json)$/;
 
 /** Whether a folder entry is a rule file: by its extension, unless it is one of {@link NOT_RULES}. */
-function isRuleFileName(name: string): boolean {
+export function isRuleFileName(name: string): boolean {
   return RULE_EXTENSIONS.some((e) => name.endsWith(e)) && !NOT_RULES.test(name);
 }
 

@@ -1,28 +1,31 @@
-import { CEP, VigilError } from "../../cep/index.js";
+import { CEP, VigilError, type PatternUpdate } from "../../cep/index.js";
 import type { DeadLetter } from "../../connectors/index.js";
 import { NO_TIMESTAMP, WatermarkStrategy, type DataStream, type Sink, type StreamExecutionEnvironment } from "../../runtime/index.js";
 import type { Alert } from "../alert.js";
 import type { TextSink } from "../commands/io.js";
 import type { ConfigIssue, VigilConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
-import type { LoadedRule, RuleEvent } from "../pattern-file/index.js";
+import { isModuleFile, type LoadedRule, type RuleEvent } from "../pattern-file/index.js";
+import {
+  ControlSource,
+  groupOf,
+  patternIdOf,
+  planOf,
+  ServiceRules,
+  trackEnd,
+  type GroupKey,
+  type GroupUpdate,
+  type JobPlan,
+  type RuleDocument,
+  type RuleVersion,
+  type RunStats,
+} from "../reload/index.js";
+import type { ServiceObserver } from "./control.js";
 import { buildSink } from "./alert-sinks.js";
 import { EventIdentities } from "./event-identity.js";
 import { buildSource } from "./service-sources.js";
 
-/** Counters of one run, per source and per rule (shared by the job's functions: one process, local executor). */
-export interface RunStats {
-  readonly sources: Record<string, { events: number; deadLetters: number }>;
-  readonly rules: Record<string, { rule: string; version: number; events: number; skipped: number; invalid: number; late: number; alerts: number; timeouts: number }>;
-}
-
-/** Rules that share a source, a key and a time mode: one keyBy and one CEP operator. */
-interface RuleGroup {
-  readonly source: string;
-  readonly keyText: string;
-  readonly processingTime: boolean;
-  readonly rules: LoadedRule[];
-}
+export type { RunStats };
 
 /** Dead letters logged one by one per source; later ones are only counted. */
 const LOGGED_DEAD_LETTERS = 10;
@@ -56,62 +59,94 @@ export function checkRulesAgainstConfig(config: VigilConfig, rules: readonly Loa
   return issues;
 }
 
-/** Rules grouped by (source, key, time mode), in a stable order. */
-function groupRules(rules: readonly LoadedRule[]): RuleGroup[] {
-  const groups = new Map<string, RuleGroup>();
-  for (const rule of [...rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const keyText = JSON.stringify(rule.key);
-    const processingTime = rule.eventTime === null;
-    const id = JSON.stringify([rule.source, keyText, processingTime]);
-    let g = groups.get(id);
-    if (g === undefined) groups.set(id, (g = { source: rule.source, keyText, processingTime, rules: [] }));
-    g.rules.push(rule);
-  }
-  return [...groups.values()];
-}
-
 /** What {@link buildServiceJob} needs besides the config and rules. */
 export interface BuildJobOptions {
   readonly stdout: TextSink;
   readonly log: Logger;
   readonly now: () => number;
+  /** The service's rules (active versions, every version seen, counters); made from `rules` when absent. */
+  readonly serviceRules?: ServiceRules;
+  /** Where rule changes reach the running job; one that ends with the data sources when absent. */
+  readonly control?: ControlSource<RuleDocument>;
+  readonly observer?: ServiceObserver;
+}
+
+/** The job built: its counters, the plan it fixes, and its control stream. */
+export interface ServiceJob extends RunStats {
+  readonly plan: JobPlan;
+  readonly control: ControlSource<RuleDocument>;
+}
+
+/** A rule version as the service runs it, for rules loaded from files at start. */
+export function versionOf(rule: LoadedRule, text: string | undefined): RuleVersion {
+  let json: unknown = null;
+  if (text !== undefined && !isModuleFile(rule.file)) {
+    try {
+      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+    } catch {
+      // loaded from this text, so it parses; a file changed since is the watcher's business
+    }
+  }
+  return { rule, patternId: patternIdOf(rule), document: { file: rule.file, json }, text };
 }
 
 /**
  * Adds the service's job to `env`: each configured source that some rule reads; per group of
  * rules sharing a source, key and time mode, one `keyBy` and one CEP operator running all their
- * patterns (`CEP.patterns`, ids `rule@version`); alerts as the contract shapes them (ids from
- * rule, version, key and the matched events' positions); each alert to the sinks its rule names.
- * Operators get stable uids (source name, group), so checkpoints survive a restart; a group whose
- * rules change gets new pattern ids and starts those patterns empty.
+ * patterns (`CEP.dynamicPatterns`, ids `rule@version`, fed by the control stream so rules change
+ * while it runs); alerts as the contract shapes them (ids from rule, version, key and the
+ * matched events' positions); each alert to the sinks its rule names. Operators get stable uids
+ * (source name, group), so checkpoints survive a restart. The result's `plan` is what the job
+ * cannot change while it runs (its groups, sources' event-time fields and sinks).
  */
-export function buildServiceJob(env: StreamExecutionEnvironment, config: VigilConfig, rules: readonly LoadedRule[], options: BuildJobOptions): RunStats {
-  const { log } = options;
+export function buildServiceJob(env: StreamExecutionEnvironment, config: VigilConfig, rules: readonly LoadedRule[], options: BuildJobOptions): ServiceJob {
+  const { log, observer } = options;
+  const serviceRules = options.serviceRules ?? new ServiceRules(rules.map((r) => versionOf(r, undefined)));
+  const stats = serviceRules.stats;
   const ids = new EventIdentities();
-  const stats: RunStats = { sources: {}, rules: {} };
-  const byPatternId = new Map<string, LoadedRule>();
-  for (const r of rules) {
-    byPatternId.set(`${r.id}@${r.version}`, r);
-    stats.rules[`${r.id}@${r.version}`] = { rule: r.id, version: r.version, events: 0, skipped: 0, invalid: 0, late: 0, alerts: 0, timeouts: 0 };
+  const plan = planOf(rules);
+  const groups = new Map<string, GroupKey & { first: LoadedRule; names: string[] }>();
+  for (const rule of [...rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const g = groupOf(rule);
+    const known = groups.get(g.uid);
+    if (known === undefined) groups.set(g.uid, { ...g, first: rule, names: [rule.id] });
+    else known.names.push(rule.id);
   }
-  const groups = groupRules(rules);
+
+  // the control stream ends when every data source has: a bounded run still finishes
+  const ended = new Set<string>();
+  const sourceNames = new Set([...groups.values()].map((g) => g.source));
+  const control = options.control ?? new ControlSource<RuleDocument>();
+  const finished = () => sourceNames.size > 0 && [...sourceNames].every((n) => ended.has(n));
+  control.setFinished(finished);
+
   const streams = new Map<string, DataStream<RuleEvent>>();
-  for (const name of new Set(groups.map((g) => g.source))) {
+  for (const name of sourceNames) {
     const cfg = config.sources[name];
-    const counters = (stats.sources[name] = { events: 0, deadLetters: 0 });
+    const counters = (stats.sources[name] ??= { events: 0, deadLetters: 0 });
     const deadLetters = (d: DeadLetter) => {
       counters.deadLetters++;
+      observer?.deadLetter?.(name, d.reason);
       if (counters.deadLetters <= LOGGED_DEAD_LETTERS) log.warn({ source: name, reason: d.reason, ...("line" in d && { line: d.line }) }, "dead letter");
     };
     const timed = rules.find((r) => r.source === name && r.eventTime !== null);
     let strategy = timed === undefined ? WatermarkStrategy.noWatermarks<RuleEvent>() : WatermarkStrategy.forBoundedOutOfOrderness<RuleEvent>(cfg.outOfOrdernessMs).withTimestampAssigner((e) => timed.timeOf(e) ?? NO_TIMESTAMP);
     if (timed !== undefined && cfg.idlenessMs > 0) strategy = strategy.withIdleness(cfg.idlenessMs);
-    let stream = env.fromSource(buildSource(name, cfg, ids, deadLetters), strategy, `source ${name}`).uid(`source:${name}`);
+    const source = trackEnd(
+      buildSource(name, cfg, ids, deadLetters),
+      () => ended.delete(name),
+      () => {
+        ended.add(name);
+        control.notify();
+      },
+    );
+    let stream = env.fromSource(source, strategy, `source ${name}`).uid(`source:${name}`);
     const now = options.now;
     const stampArrival = rules.some((r) => r.source === name && r.eventTime === null);
     stream = stream
       .map((e: RuleEvent) => {
         counters.events++;
+        observer?.eventRead?.(name);
         if (stampArrival && isObject(e) && !ids.arrivals.has(e)) ids.arrivals.set(e, now());
         return e;
       })
@@ -119,57 +154,78 @@ export function buildServiceJob(env: StreamExecutionEnvironment, config: VigilCo
     streams.set(name, stream);
   }
 
+  // no watermarks, and idle (see ControlSource): rule changes never hold event time back
+  const updates = env
+    .fromSource(control, WatermarkStrategy.noWatermarks<GroupUpdate<RuleDocument>>(), "rule changes")
+    .uid("control:rules");
+
   const outputs: Array<DataStream<Alert>> = [];
-  for (const group of groups) outputs.push(groupPipeline(streams.get(group.source)!, group, ids, stats, byPatternId, options));
+  const reported = new Set<string>();
+  for (const group of groups.values()) {
+    // every group of a source sees its records: one of them reports dead letters to the observer
+    const reportsDeadLetters = !reported.has(group.source);
+    reported.add(group.source);
+    const mine = updates
+      .filter((u) => u.group === group.uid)
+      .map((u) => u.update)
+      .name(`changes of ${group.uid}`);
+    outputs.push(groupPipeline(streams.get(group.source)!, mine, group, ids, serviceRules, options, reportsDeadLetters));
+  }
   const alerts = outputs.length === 1 ? outputs[0] : outputs[0].union(...outputs.slice(1));
 
   const routes = (a: Alert): readonly string[] => {
-    const r = byPatternId.get(`${a.rule}@${a.version}`);
+    const r = serviceRules.version(`${a.rule}@${a.version}`)?.rule;
     if (r === undefined) return [];
     return a.timedOut === true && r.onTimeout !== null ? r.onTimeout.sinks : r.alert.sinks;
   };
-  const used = new Set(rules.flatMap((r) => [...r.alert.sinks, ...(r.onTimeout?.sinks ?? [])]));
   for (const name of Object.keys(config.sinks)) {
-    if (!used.has(name)) {
+    if (!plan.sinks.has(name)) {
       log.info({ sink: name }, "no rule sends alerts to this sink");
       continue;
     }
-    const routed = alerts.filter((a) => routes(a).includes(name)).name(`route ${name}`);
+    const routed = alerts
+      .filter((a) => {
+        if (!routes(a).includes(name)) return false;
+        observer?.alertRouted?.(name, a);
+        return true;
+      })
+      .name(`route ${name}`);
     config.sinks[name].forEach((sinkConfig, i) => {
       const sink: Sink<Alert> = buildSink(name, sinkConfig, options.stdout);
       routed.sinkTo(sink, `sink ${name}/${sinkConfig.type}`).uid(`sink:${name}:${i}:${sinkConfig.type}`);
     });
   }
-  return stats;
+  return Object.assign(stats, { plan, control }) as ServiceJob;
 }
 
 function isObject(e: unknown): e is object {
   return typeof e === "object" && e !== null && !Array.isArray(e);
 }
 
-/** One group: filter and key the events, run every rule's pattern in one CEP operator, build alerts. */
+/** One group: filter and key the events, run the group's rules in one dynamic CEP operator, build alerts. */
 function groupPipeline(
   input: DataStream<RuleEvent>,
-  group: RuleGroup,
+  updates: DataStream<PatternUpdate<RuleDocument>>,
+  group: GroupKey & { first: LoadedRule; names: string[] },
   ids: EventIdentities,
-  stats: RunStats,
-  byPatternId: ReadonlyMap<string, LoadedRule>,
+  serviceRules: ServiceRules,
   options: BuildJobOptions,
+  reportsDeadLetters: boolean,
 ): DataStream<Alert> {
-  const { log } = options;
-  const first = group.rules[0];
-  const counters = group.rules.map((r) => stats.rules[`${r.id}@${r.version}`]);
-  const uid = `cep:${group.source}:${group.keyText}:${group.processingTime ? "processing" : "event"}`;
+  const { log, observer } = options;
+  const { first, uid } = group;
   let loggedMissingTime = 0;
-  // rules of a group share key and time, so the first rule's extractors serve them all
+  // rules of a group share key and time field, so the first rule's extractors serve them all
   const keyed = input
     .filter((e) => {
+      const counters = serviceRules.counters(uid);
       if (!isObject(e)) {
         for (const c of counters) c.skipped++;
         return false;
       }
       if (!group.processingTime && first.timeOf(e) === null) {
         for (const c of counters) c.invalid++;
+        if (reportsDeadLetters) observer?.deadLetter?.(group.source, "no usable event time");
         if (loggedMissingTime++ < LOGGED_DEAD_LETTERS) log.warn({ source: group.source, field: first.eventTime, position: ids.positionOf(e) }, "dead letter: no usable event time");
         return false;
       }
@@ -183,16 +239,17 @@ function groupPipeline(
     .name(`key ${group.keyText}`)
     .keyBy((e) => first.keyOf(e)!.text);
 
-  let patterns = CEP.patterns(
-    keyed,
-    group.rules.map((r) => ({ id: `${r.id}@${r.version}`, pattern: r.pattern })),
-  ).withEventCodec(ids.codec);
+  let patterns = CEP.dynamicPatterns<RuleEvent, RuleDocument, string>(keyed, updates, {
+    initial: () => serviceRules.definitions(uid),
+    factory: serviceRules.factory,
+    onChange: (change) => serviceRules.patternChanged(uid, change),
+  }).withEventCodec(ids.codec);
   if (group.processingTime) patterns = patterns.inProcessingTime();
   const timeOf = group.processingTime ? ids.arrivalOf : undefined;
   const alertOptions = { positionOf: ids.positionOf, now: options.now, ...(timeOf && { timeOf }) };
 
   const ruleOf = (patternId: string): LoadedRule => {
-    const rule = byPatternId.get(patternId);
+    const rule = serviceRules.version(patternId)?.rule;
     if (rule === undefined) throw new VigilError(`CEP pattern ${patternId} has no rule`, { code: "INTERNAL" });
     return rule;
   };
@@ -204,25 +261,30 @@ function groupPipeline(
     .process<Alert>({
       processMatch(match, ctx, collector) {
         const rule = ruleOf(ctx.patternId);
-        stats.rules[ctx.patternId].alerts++;
-        collector.collect(rule.buildAlert(match, keyOfMatch(match), alertOptions));
+        serviceRules.stats.rules[ctx.patternId].alerts++;
+        const alert = rule.buildAlert(match, keyOfMatch(match), alertOptions);
+        observer?.alertEmitted?.(alert);
+        collector.collect(alert);
       },
       processTimedOutMatch(match, ctx) {
         const rule = ruleOf(ctx.patternId);
         if (rule.onTimeout === null) return;
-        stats.rules[ctx.patternId].timeouts++;
-        ctx.output(rule.buildAlert(match, keyOfMatch(match), { ...alertOptions, timedOutAt: ctx.timestamp() }));
+        serviceRules.stats.rules[ctx.patternId].timeouts++;
+        const alert = rule.buildAlert(match, keyOfMatch(match), { ...alertOptions, timedOutAt: ctx.timestamp() });
+        observer?.alertEmitted?.(alert);
+        ctx.output(alert);
       },
     })
     .uid(uid)
-    .name(`CEP ${group.rules.map((r) => r.id).join(", ")}`);
+    .name(`CEP ${group.names.join(", ")}`);
 
   let loggedLate = 0;
   out.getSideOutput(CEP.lateTag).sinkTo(
     {
       createWriter: () => ({
         write: (e: RuleEvent, ts: number) => {
-          for (const c of counters) c.late++;
+          for (const c of serviceRules.counters(uid)) c.late++;
+          observer?.lateEvent?.(group.source);
           if (loggedLate++ < LOGGED_DEAD_LETTERS) log.warn({ source: group.source, position: ids.positionOf(e), eventTime: ts }, "late event: behind the watermark, not matched (raise the source's outOfOrderness?)");
         },
       }),
