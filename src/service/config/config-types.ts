@@ -33,7 +33,14 @@ export interface VigilConfig {
   readonly reload: ReloadConfig;
   /** A control stream of rule changes for fleets (`control` in the config); absent: none. */
   readonly control: ControlConfig | undefined;
+  /** Where malformed events go, with their reason (`deadLetters` in the config); absent: only logged and counted. */
+  readonly deadLetters: DeadLettersConfig | undefined;
 }
+
+/** The dead-letter output: one JSON document per refused record (the connectors' `DeadLetter` shape). */
+export type DeadLettersConfig =
+  | { readonly type: "file"; readonly path: string }
+  | { readonly type: "nats"; readonly subject: string; readonly servers?: string | readonly string[] };
 
 /** Watching the pattern folder while the service runs (docs/hot-reload.md). */
 export interface ReloadConfig {

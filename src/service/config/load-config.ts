@@ -159,6 +159,12 @@ export function resolveConfig(doc: unknown, where: { file: string; baseDir: stri
       intervalMs: raw.reload?.intervalMs ?? 2_000,
     },
     control: raw.control === undefined ? undefined : { type: "nats", subject: raw.control.subject, ...(raw.control.servers !== undefined && { servers: raw.control.servers }) },
+    deadLetters:
+      raw.deadLetters === undefined
+        ? undefined
+        : raw.deadLetters.type === "file"
+          ? { type: "file", path: fromFile(raw.deadLetters.path) }
+          : { type: "nats", subject: raw.deadLetters.subject, ...(raw.deadLetters.servers !== undefined && { servers: raw.deadLetters.servers }) },
   };
 }
 
@@ -188,6 +194,7 @@ interface RawConfig {
   api?: { enabled?: boolean; host?: string; port?: number; tokenEnv?: string };
   reload?: { watch?: boolean; debounceMs?: number; intervalMs?: number };
   control?: { type: "nats"; servers?: string | string[]; subject: string };
+  deadLetters?: { type: "file"; path: string } | { type: "nats"; servers?: string | string[]; subject: string };
 }
 
 type RawTime = { outOfOrderness?: number | string; idleness?: number | string };

@@ -22,6 +22,7 @@ import {
 } from "../reload/index.js";
 import type { ServiceObserver } from "./control.js";
 import { buildSink } from "./alert-sinks.js";
+import type { ServiceDeadLetter } from "./dead-letters.js";
 import { EventIdentities } from "./event-identity.js";
 import { buildSource } from "./service-sources.js";
 
@@ -69,6 +70,8 @@ export interface BuildJobOptions {
   /** Where rule changes reach the running job; one that ends with the data sources when absent. */
   readonly control?: ControlSource<RuleDocument>;
   readonly observer?: ServiceObserver;
+  /** The dead-letter output (`deadLetters` in the config): every refused record, with its reason. */
+  readonly deadLetters?: (d: ServiceDeadLetter) => void;
 }
 
 /** The job built: its counters, the plan it fixes, and its control stream. */
@@ -127,6 +130,7 @@ export function buildServiceJob(env: StreamExecutionEnvironment, config: VigilCo
     const deadLetters = (d: DeadLetter) => {
       counters.deadLetters++;
       observer?.deadLetter?.(name, d.reason);
+      options.deadLetters?.({ ...d, at: Date.now() });
       if (counters.deadLetters <= LOGGED_DEAD_LETTERS) log.warn({ source: name, reason: d.reason, ...("line" in d && { line: d.line }) }, "dead letter");
     };
     const timed = rules.find((r) => r.source === name && r.eventTime !== null);
@@ -225,7 +229,12 @@ function groupPipeline(
       }
       if (!group.processingTime && first.timeOf(e) === null) {
         for (const c of counters) c.invalid++;
-        if (reportsDeadLetters) observer?.deadLetter?.(group.source, "no usable event time");
+        if (reportsDeadLetters) {
+          const reason = `no usable event time: field ${first.eventTime} is missing or not a time`;
+          observer?.deadLetter?.(group.source, reason);
+          const position = ids.positionOf(e);
+          options.deadLetters?.({ source: group.source, reason, raw: JSON.stringify(e), at: Date.now(), ...(position !== undefined && { position }) });
+        }
         if (loggedMissingTime++ < LOGGED_DEAD_LETTERS) log.warn({ source: group.source, field: first.eventTime, position: ids.positionOf(e) }, "dead letter: no usable event time");
         return false;
       }

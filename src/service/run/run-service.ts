@@ -7,6 +7,7 @@ import { ConfigError, type VigilConfig } from "../config/index.js";
 import { pendingJobLogger, type Logger } from "../log.js";
 import { formatIssue, loadRules, type LoadedRule } from "../pattern-file/index.js";
 import { PatternFolderWatcher, Reloader, ServiceRules, subscribeControl, type JobChange } from "../reload/index.js";
+import { openDeadLetters, type ServiceDeadLetter } from "./dead-letters.js";
 import { buildServiceJob, checkRulesAgainstConfig, versionOf, type RunStats, type ServiceJob } from "./build-job.js";
 import type { ServiceControl, ServiceObserver } from "./control.js";
 
@@ -84,6 +85,8 @@ export async function startService(config: VigilConfig, options: StartServiceOpt
   const patternsIsFolder = (await stat(config.patterns)).isDirectory();
   const startedAt = Date.now();
 
+  // malformed events go here with their reason (besides the log and the counts)
+  const deadLetters = config.deadLetters === undefined ? undefined : await openDeadLetters(config.deadLetters, log);
   let client!: JobClient;
   let job!: ServiceJob;
   const history: StoredSnapshot[] = [];
@@ -98,7 +101,7 @@ export async function startService(config: VigilConfig, options: StartServiceOpt
     const jobLog = pendingJobLogger(log);
     env.setLogger(jobLog.log);
     const rules = serviceRules.active().map((v) => v.rule);
-    job = buildServiceJob(env, config, rules, { stdout: options.stdout, log: jobLog.log, now: options.now ?? Date.now, serviceRules, ...(options.observer && { observer: options.observer }) });
+    job = buildServiceJob(env, config, rules, { stdout: options.stdout, log: jobLog.log, now: options.now ?? Date.now, serviceRules, ...(options.observer && { observer: options.observer }), ...(deadLetters && { deadLetters: (d: ServiceDeadLetter) => deadLetters.write(d) }) });
     if (restore !== undefined) {
       // a rule removed since then drops its state, as the pattern-file contract says
       env.restoreFrom(restore, { allowNonRestoredState: true });
@@ -203,6 +206,19 @@ export async function startService(config: VigilConfig, options: StartServiceOpt
     void controlStream?.close();
   };
   done.then(cleanup, cleanup);
+  const closed = async () => {
+    await deadLetters?.close().catch((err: unknown) => log.warn({ err }, "closing the dead-letter output failed"));
+  };
+  const ended = done.then(
+    async (r) => {
+      await closed();
+      return r;
+    },
+    async (err: unknown) => {
+      await closed();
+      throw err;
+    },
+  );
 
   const stop = (): Promise<string | undefined> => {
     stopping ??= (async () => {
@@ -263,7 +279,7 @@ export async function startService(config: VigilConfig, options: StartServiceOpt
       return serviceRules.active().map((v) => v.rule);
     },
     restoredFrom,
-    done,
+    done: ended,
     stop,
     control,
     checkPatterns: async () => {

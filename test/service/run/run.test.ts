@@ -24,6 +24,37 @@ describe("vigil run on the default config", () => {
     expect(again.stdout).toBe("");
   });
 
+  it("writes every refused event to the dead-letter output with its reason, and goes on", async () => {
+    const dir = await serviceDir({ ...(await defaultConfig()), deadLetters: { type: "file", path: "out/dead-letters.jsonl" } });
+    const run = await cli("run", "--config", join(dir, "vigil.config.json"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^summary: finished: 291 events read, 2 invalid, 9 alerts$/m);
+    const dead = parseLines<{ source: string; reason: string; raw: string; file?: string; line?: number; position?: string; at: number }>(await readFile(join(dir, "out/dead-letters.jsonl"), "utf8"));
+    const lines = (await readFile(join(dir, "examples/transactions.jsonl"), "utf8")).split("\n");
+    // two lines that are no JSON object (the source refuses them), two events without a usable time (the rules do)
+    const undecodable = dead.filter((d) => d.file !== undefined);
+    expect(undecodable).toHaveLength(2);
+    for (const d of undecodable) {
+      expect(d.reason).toMatch(/^jsonl: /);
+      expect(d.raw).toBe(lines[d.line! - 1]);
+    }
+    const untimed = dead.filter((d) => d.file === undefined);
+    expect(untimed).toHaveLength(2);
+    for (const d of untimed) {
+      expect(d.reason).toMatch(/^no usable event time: field ts/);
+      const line = Number(/^transactions\.jsonl:(\d+)$/.exec(d.position!)![1]);
+      expect(JSON.parse(d.raw)).toEqual(JSON.parse(lines[line - 1]));
+    }
+    expect(dead.every((d) => d.source === "transactions" && d.at > 0)).toBe(true);
+  });
+
+  it("refuses a dead-letter output the schema does not know, naming where", async () => {
+    const dir = await serviceDir({ ...(await defaultConfig()), deadLetters: { type: "file" } });
+    const run = await cli("run", "--config", join(dir, "vigil.config.json"));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/\/deadLetters.*path/);
+  });
+
   it("shares one keyBy and one CEP operator among rules with the same source, key and time", async () => {
     const { buildServiceJob } = await import("../../../src/service/run/index.js");
     const { loadConfig } = await import("../../../src/service/config/index.js");
