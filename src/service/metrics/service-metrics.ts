@@ -147,29 +147,22 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     },
   };
 
-  // counters whose totals live elsewhere: written at scrape time
-  const counter = (name: string, help: string, labelNames: string[], fill: (c: Counter<string>) => void) =>
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill(this);
-      },
-    });
-  const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge<string>) => void) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill(this);
-      },
-    });
+  // counters and gauges whose values live elsewhere: written at scrape time
+  const collected =
+    <M extends Counter<string> | Gauge<string>>(Kind: new (config: { name: string; help: string; labelNames: string[]; registers: Registry[]; collect(this: M): void }) => M) =>
+    (name: string, help: string, labelNames: string[], fill: (m: M) => void): M =>
+      new Kind({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.reset();
+          fill(this);
+        },
+      });
+  const counter = collected<Counter<string>>(Counter);
+  const gauge = collected<Gauge<string>>(Gauge);
 
   counter("vigil_events_in_total", "Records read from each source (dead letters not included)", ["source"], (c) => {
     for (const [source, cell] of events.map) c.inc({ source }, cell.n);

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { apiStateFile, startApiServer, type ApiServer, type StartApiOptions } from "../../../src/service/api/index.js";
-import { main } from "../../../src/service/cli.js";
 import { loadConfig } from "../../../src/service/config/index.js";
 import { createLogger } from "../../../src/service/log.js";
+import { cli } from "../run/helpers.js";
 import { FakeControl, ROOT } from "./fake-control.js";
 
 const silent = createLogger({ level: "silent" });
@@ -24,16 +24,6 @@ async function serve(options: StartApiOptions = {}, control = new FakeControl())
   return { api, control };
 }
 
-/** `vigil <args>` in this process, with buffers for stdout and stderr. */
-async function vigil(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["node", "vigil", "--log-level", "silent", ...args], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -56,7 +46,7 @@ describe("vigil status", () => {
   it("prints the job, rules, alerts and last checkpoint of the service at --url", async () => {
     const { api, control } = await serve();
     await control.triggerCheckpoint();
-    const r = await vigil("status", "--url", api.url);
+    const r = await cli("status", "--url", api.url);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
@@ -68,7 +58,7 @@ describe("vigil status", () => {
       "last checkpoint: 8 at /tmp/vigil/checkpoints/chk-8 (4.0 kB)",
       `api: ${api.url}`,
     ]);
-    const json = await vigil("status", "--url", `${api.url}/`, "--json");
+    const json = await cli("status", "--url", `${api.url}/`, "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({ url: api.url, job: { id: "0f3c9a12", status: "RUNNING" }, lastCheckpoint: { checkpointId: 8 } });
   });
 
@@ -78,46 +68,46 @@ describe("vigil status", () => {
     const stateFile = apiStateFile(await loadConfig(configFile, {}));
     expect(stateFile).toBe(join(dir, ".vigil", "api.json"));
     const { api } = await serve({ stateFile });
-    const r = await vigil("status", "--config", configFile);
+    const r = await cli("status", "--config", configFile);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`api: ${api.url}`);
     await api.close();
     // the state file went with the server; with port 0 nothing else says where a service would be
-    const gone = await vigil("status", "--config", configFile);
+    const gone = await cli("status", "--config", configFile);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toBe(`vigil status: no service: no state file ${stateFile} (is the service of ${configFile} running? with api.port 0 only that file knows its URL)\n`);
   });
 
   it("exits 3 naming the URL tried when no service answers", async () => {
     const port = await closedPort();
-    const r = await vigil("status", "--url", `http://127.0.0.1:${port}`);
+    const r = await cli("status", "--url", `http://127.0.0.1:${port}`);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`vigil status: no service answers at http://127.0.0.1:${port} (--url): connection refused\n`);
     // a config's fixed port is tried when there is no state file
     const dir = await configDir({ port });
-    const viaConfig = await vigil("status", "--config", join(dir, "vigil.config.json"));
+    const viaConfig = await cli("status", "--config", join(dir, "vigil.config.json"));
     expect(viaConfig.code).toBe(3);
     expect(viaConfig.stderr).toContain(`no service answers at http://127.0.0.1:${port} (${join(dir, "vigil.config.json")} (no state file ${join(dir, ".vigil", "api.json")})): connection refused`);
   });
 
   it("sends the token from VIGIL_API_TOKEN; without it, exits 1 and says what to set", async () => {
     const { api } = await serve({ token: "t0ken" });
-    const refused = await vigil("status", "--url", api.url);
+    const refused = await cli("status", "--url", api.url);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       "vigil status: the service refused (401 unauthorized): this service needs a bearer token: Authorization: Bearer <token>\nvigil status: set VIGIL_API_TOKEN to the service's token\n",
     );
     process.env.VIGIL_API_TOKEN = "wrong";
-    expect((await vigil("status", "--url", api.url)).stderr).toContain("VIGIL_API_TOKEN does not hold the service's token");
+    expect((await cli("status", "--url", api.url)).stderr).toContain("VIGIL_API_TOKEN does not hold the service's token");
     process.env.VIGIL_API_TOKEN = "t0ken";
-    expect((await vigil("status", "--url", api.url)).code).toBe(0);
+    expect((await cli("status", "--url", api.url)).code).toBe(0);
   });
 
   it("bad usage exits 2", async () => {
-    expect((await vigil("status", "--url", "not a url")).code).toBe(2);
-    expect((await vigil("status", "--url", "ftp://127.0.0.1:1")).stderr).toBe("vigil status: --url ftp://127.0.0.1:1: must be an http:// or https:// URL\n");
-    expect((await vigil("status", "--timeout", "soon")).code).toBe(2);
-    const missing = await vigil("status", "--config", join(tmpdir(), "no-such-vigil.config.json"));
+    expect((await cli("status", "--url", "not a url")).code).toBe(2);
+    expect((await cli("status", "--url", "ftp://127.0.0.1:1")).stderr).toBe("vigil status: --url ftp://127.0.0.1:1: must be an http:// or https:// URL\n");
+    expect((await cli("status", "--timeout", "soon")).code).toBe(2);
+    const missing = await cli("status", "--config", join(tmpdir(), "no-such-vigil.config.json"));
     expect([missing.code, missing.stderr]).toEqual([2, `vigil status: ${join(tmpdir(), "no-such-vigil.config.json")} /: cannot read the config: no such file\n`]);
   });
 });
@@ -125,9 +115,9 @@ describe("vigil status", () => {
 describe("vigil savepoint", () => {
   it("prints the savepoint's path; a relative --directory is sent absolute", async () => {
     const { api, control } = await serve();
-    const plain = await vigil("savepoint", "--url", api.url);
+    const plain = await cli("savepoint", "--url", api.url);
     expect([plain.code, plain.stdout]).toEqual([0, "/tmp/vigil/checkpoints/savepoints/savepoint-9\n"]);
-    const r = await vigil("savepoint", "--url", api.url, "--directory", "backups");
+    const r = await cli("savepoint", "--url", api.url, "--directory", "backups");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${join(process.cwd(), "backups")}/savepoint-9\n`);
     expect(control.calls).toEqual(["triggerSavepoint (default)", `triggerSavepoint ${join(process.cwd(), "backups")}`]);
@@ -136,7 +126,7 @@ describe("vigil savepoint", () => {
   it("exits 1 with the service's reason when it refuses", async () => {
     const { api, control } = await serve();
     control.jobStatus = "FINISHED";
-    const r = await vigil("savepoint", "--url", api.url);
+    const r = await cli("savepoint", "--url", api.url);
     expect([r.code, r.stderr]).toEqual([1, "vigil savepoint: the service refused (409 job_not_running): cannot take a savepoint: the job is FINISHED\n"]);
   });
 });
@@ -152,7 +142,7 @@ describe("vigil stop", () => {
       setTimeout(() => void api.close(), 200);
       return path;
     };
-    const r = await vigil("stop", "--url", api.url);
+    const r = await cli("stop", "--url", api.url);
     expect(r.stdout).toBe("/tmp/vigil/savepoints/savepoint-1\n");
     expect(r.stderr).toBe(`vigil stop: the service at ${api.url} has stopped\n`);
     expect(r.code).toBe(0);
@@ -161,7 +151,7 @@ describe("vigil stop", () => {
 
   it("--no-wait returns once the snapshot is taken", async () => {
     const { api, control } = await serve();
-    const r = await vigil("stop", "--url", api.url, "--no-wait");
+    const r = await cli("stop", "--url", api.url, "--no-wait");
     expect([r.code, r.stdout]).toEqual([0, "/tmp/vigil/savepoints/savepoint-1\n"]);
     expect(control.jobStatus).toBe("FINISHED");
   });
@@ -169,7 +159,7 @@ describe("vigil stop", () => {
 
 describe("--help", () => {
   it.each(["status", "savepoint", "stop"])("vigil %s --help names the options and exit codes", async (name) => {
-    const r = await vigil(name, "--help");
+    const r = await cli(name, "--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("--url <url>");
     expect(r.stdout).toContain("--config <file>");

@@ -3,20 +3,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../src/service/cli.js";
 import { runCommand } from "../../../src/service/run/index.js";
-import { serviceDir } from "../run/helpers.js";
+import { cli, serviceDir } from "../run/helpers.js";
 
-/** `vigil <args>` in this process, with buffers for stdout and stderr. */
-async function vigil(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["node", "vigil", "--log-level", "silent", ...args], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 describe("the REST API of a real service", () => {
   it("answers while the service runs, and vigil stop ends the run as SIGTERM does (exit 0, a savepoint)", async () => {
@@ -78,11 +67,11 @@ describe("the REST API of a real service", () => {
     expect(metrics).toMatch(/^vigil_state_entries\{operator="[^"]+",backend="heap"\} [1-9]/m);
     expect(metrics).toMatch(/^process_cpu_seconds_total /m);
 
-    const status = await vigil("status", "--config", config);
+    const status = await cli("status", "--config", config);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/: RUNNING, up /);
 
-    const stop = await vigil("stop", "--config", config);
+    const stop = await cli("stop", "--config", config);
     expect(stop.code, stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(/savepoint/);
     expect(await run).toBe(0);
@@ -90,6 +79,6 @@ describe("the REST API of a real service", () => {
     expect(logs).toContain(`"url":"${url}"`);
     // the API went with the service
     await expect(fetch(`${url}/health`)).rejects.toThrow();
-    expect((await vigil("status", "--config", config)).code).toBe(3);
+    expect((await cli("status", "--config", config)).code).toBe(3);
   });
 });
