@@ -62,6 +62,16 @@ export class AppendFileAlertSink implements Sink<Alert> {
   }
 }
 
+/**
+ * The PostgreSQL sink's default columns, but `event_time` is the alert's `time`: the record
+ * timestamp of an alert raised by an absence (`notFollowedBy`) or a timeout is the watermark that
+ * fired it, which depends on when later traffic came, not on the match.
+ */
+const ALERT_COLUMNS = {
+  payload: { type: "jsonb", value: (a: Alert) => a },
+  event_time: { type: "timestamptz", value: (a: Alert) => (Number.isFinite(a.time) && Math.abs(a.time) <= 8.64e15 ? new Date(a.time).toISOString() : null) },
+};
+
 /** The runtime sink for one output of a named sink. Alert ids are the idempotency keys everywhere. */
 export function buildSink(name: string, config: SinkConfig, stdout: TextSink): Sink<Alert> {
   switch (config.type) {
@@ -76,6 +86,6 @@ export function buildSink(name: string, config: SinkConfig, stdout: TextSink): S
     case "webhook":
       return new WebhookSink<Alert>({ name, url: config.url, idOf: (a) => a.id, ...(config.hmac === true && { hmac: true }), ...(config.batchSize !== undefined && { batchSize: config.batchSize }) });
     case "postgres":
-      return new PostgresSink<Alert>({ name, table: config.table, id: (a) => a.id });
+      return new PostgresSink<Alert>({ name, table: config.table, id: (a) => a.id, columns: ALERT_COLUMNS });
   }
 }

@@ -235,7 +235,7 @@ function groupPipeline(
           const position = ids.positionOf(e);
           options.deadLetters?.({ source: group.source, reason, raw: JSON.stringify(e), at: Date.now(), ...(position !== undefined && { position }) });
         }
-        if (loggedMissingTime++ < LOGGED_DEAD_LETTERS) log.warn({ source: group.source, field: first.eventTime, position: ids.positionOf(e) }, "dead letter: no usable event time");
+        if (reportsDeadLetters && loggedMissingTime++ < LOGGED_DEAD_LETTERS) log.warn({ source: group.source, field: first.eventTime, position: ids.positionOf(e) }, "dead letter: no usable event time");
         return false;
       }
       if (first.keyOf(e) === undefined) {

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { FileSource, JetStreamSource, KafkaSource, type DeadLetter, type LineFormat } from "../../connectors/index.js";
+import { Deserializers, FileSource, JetStreamSource, KafkaSource, type DeadLetter, type Deserializer, type LineFormat } from "../../connectors/index.js";
 import type { ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from "../../runtime/index.js";
 import type { SourceConfig } from "../config/index.js";
 import type { RuleEvent } from "../pattern-file/index.js";
@@ -21,6 +21,19 @@ const positionedJsonLines: LineFormat<LineRecord> = {
     return { event: event as RuleEvent, line: at?.line ?? 0 };
   },
 };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Kafka and JetStream payloads: JSON objects only. A payload that is JSON but not an object (`42`,
+ * `[1]`, `null`) is a dead letter, as a file line is, instead of reaching every rule to be
+ * counted as skipped.
+ */
+const jsonObjects: Deserializer<RuleEvent> = Deserializers.of("json", (payload) => {
+  const event = JSON.parse(utf8.decode(payload)) as unknown;
+  if (typeof event !== "object" || event === null || Array.isArray(event)) throw new Error("not a JSON object");
+  return event as RuleEvent;
+});
 
 /**
  * A file source whose records are the events themselves, each filed under its position
@@ -66,12 +79,29 @@ class PositionedFileSource implements Source<RuleEvent, SourceSplit> {
   }
 }
 
+/** Sources handed in by name in this process, in place of the configured ones: see {@link provideSource}. */
+const provided = new Map<string, Source<RuleEvent, SourceSplit>>();
+
+/**
+ * Makes {@link buildSource} return `source` for the source named `name` (the config's entry still
+ * gives its outOfOrderness and idleness), until the returned function is called. For embedding
+ * the service's job with an in-process feed: bench/latency drives it with a paced generator.
+ */
+export function provideSource(name: string, source: Source<RuleEvent, SourceSplit>): () => void {
+  provided.set(name, source);
+  return () => {
+    if (provided.get(name) === source) provided.delete(name);
+  };
+}
+
 /**
  * The runtime source for a configured one. File records carry their position (alert ids as
  * `vigil replay` makes them); Kafka and JetStream records are identified by content. Records that
  * do not decode go to `deadLetters` (the connectors also log the first few).
  */
 export function buildSource(name: string, config: SourceConfig, ids: EventIdentities, deadLetters: (d: DeadLetter) => void): Source<RuleEvent, SourceSplit> {
+  const given = provided.get(name);
+  if (given !== undefined) return given;
   switch (config.type) {
     case "file":
       return new PositionedFileSource(
@@ -88,7 +118,7 @@ export function buildSource(name: string, config: SourceConfig, ids: EventIdenti
       return new KafkaSource<RuleEvent>({
         name,
         topics: config.topics,
-        deserializer: "json",
+        deserializer: jsonObjects,
         deadLetters,
         ...(config.groupId !== undefined && { groupId: config.groupId }),
         ...(config.offsetReset !== undefined && { offsetReset: config.offsetReset }),
@@ -97,7 +127,7 @@ export function buildSource(name: string, config: SourceConfig, ids: EventIdenti
       return new JetStreamSource<RuleEvent>({
         name,
         stream: config.stream,
-        deserializer: "json",
+        deserializer: jsonObjects,
         deadLetters,
         ...(config.consumer !== undefined && { consumer: config.consumer }),
         ...(config.filterSubjects !== undefined && { filterSubjects: config.filterSubjects }),
