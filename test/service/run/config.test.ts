@@ -24,6 +24,14 @@ describe("service config", () => {
     expect(config.checkpoints.directory).toBe(join(ROOT, ".vigil/checkpoints"));
   });
 
+  it("the streaming example of the README is valid: a watched folder, the repository's rules, dead letters to a file", async () => {
+    const dir = join(ROOT, "examples/streaming");
+    const config = await loadConfig(join(dir, "vigil.config.json"), {});
+    expect(config.patterns).toBe(join(ROOT, "patterns"));
+    expect(config.sources.transactions).toMatchObject({ type: "file", paths: [join(dir, "incoming/*.jsonl")], watch: true });
+    expect(config.deadLetters).toEqual({ type: "file", path: join(dir, "dead-letters.jsonl") });
+  });
+
   it("reports each problem on one line at its JSON pointer", () => {
     expect(problems({ ...base, sources: { transactions: { type: "ftp", path: "x" } } })).toEqual([
       'vigil.config.json /sources/transactions/type: must be one of: "file", "kafka", "jetstream"',
