@@ -4,8 +4,8 @@ import type { StateKey } from "../state/api.js";
 import { compile } from "./compile.js";
 import { Pattern } from "./pattern/pattern.js";
 import { LATE_TAG, TIMED_OUT_TAG } from "./operator/cep-tags.js";
-import { DynamicPatternStream, PatternStream, type DynamicPatternsOptions } from "./operator/pattern-stream.js";
-import type { PatternUpdate } from "./operator/dynamic-patterns.js";
+import { DynamicPatternStream, PatternStream } from "./operator/pattern-stream.js";
+import type { DynamicPatternsOptions, PatternUpdate } from "./operator/dynamic-patterns.js";
 
 /**
  * Patterns on streams, as FlinkCEP's `CEP`:

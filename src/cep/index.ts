@@ -12,11 +12,12 @@ export { runPattern, type TimedEvent, type Watermark, type TimedOut, type RunPat
 export { serializeNfaState, deserializeNfaState, type EventCodec } from "./serde/v1/nfa-state-codec.js";
 export { PatternError, VigilError } from "../errors.js";
 export { CEP } from "./cep.js";
-export { PatternStream, PatternOutputStream, DynamicPatternStream, type DynamicPatternsOptions } from "./operator/pattern-stream.js";
+export { PatternStream, PatternOutputStream, DynamicPatternStream } from "./operator/pattern-stream.js";
 export { DynamicCepOperator, type DynamicCepOptions } from "./operator/dynamic-cep-operator.js";
 export {
   CEP_PATTERNS_STATE,
   invalidUpdate,
+  type DynamicPatternsOptions,
   type PatternDefinition,
   type PatternUpdate,
   type PatternFactory,

@@ -4,22 +4,19 @@ import type { PatternProcessContext } from "./pattern-process-function.js";
 
 /**
  * The one mutable context (and collector) the CEP operator hands to the pattern process function
- * for every match: the operator sets `ts` and `patternIndex` before each call, so nothing is
+ * for every match: the operator sets `ts` and `patternId` before each call, so nothing is
  * allocated per match.
  */
 export class CepProcessContext<O, K extends StateKey> implements PatternProcessContext<O, K>, Collector<O> {
   /** Event time stamped on what the function emits. */
   ts = 0;
-  /** Position of the current pattern in the operator's list. */
-  patternIndex = 0;
+  /** Id of the pattern whose match or timeout is being handed over. */
+  patternId = "";
   private readonly out: Output<O>;
   private readonly timers: TimerService;
   private readonly backend: KeyedStateBackend | undefined;
 
-  constructor(
-    ctx: OperatorContext<O>,
-    private readonly patternIds: readonly string[],
-  ) {
+  constructor(ctx: OperatorContext<O>) {
     this.out = ctx.output;
     this.timers = ctx.timers;
     this.backend = ctx.keyedState;
@@ -50,9 +47,5 @@ export class CepProcessContext<O, K extends StateKey> implements PatternProcessC
 
   getCurrentKey(): K {
     return this.backend?.getCurrentKey() as K;
-  }
-
-  get patternId(): string {
-    return this.patternIds[this.patternIndex];
   }
 }

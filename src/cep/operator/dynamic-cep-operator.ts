@@ -1,53 +1,25 @@
-import { JobError } from "../../errors.js";
-import {
-  runtimeContextOf,
-  type OperatorContext,
-  type OutputTag,
-  type Timer,
-  type TimeDomain,
-  type TimerService,
-  type TwoInputOperator,
-} from "../../runtime/index.js";
+import type { OperatorContext, TwoInputOperator } from "../../runtime/index.js";
 import type { KeyedStateBackend, StateKey, ValueState } from "../../state/api.js";
 import { compile } from "../compile.js";
-import { NO_CONTEXT, type MatchCollector, type Nfa } from "../nfa/nfa.js";
-import type { PatternContext } from "../pattern/condition.js";
+import type { MatchCollector, Nfa } from "../nfa/nfa.js";
 import { Pattern } from "../pattern/pattern.js";
-import type { EventCodec } from "../serde/v1/nfa-state-codec.js";
-import { CEP_BUFFER_STATE, CEP_NFA_STATE, type CepOperatorOptions } from "./cep-operator.js";
-import { CepProcessContext } from "./cep-process-context.js";
-import { LATE_TAG, TIMED_OUT_TAG } from "./cep-tags.js";
+import { CEP_BUFFER_STATE, CEP_NFA_STATE, CepOperatorBase, type CepOperatorOptions } from "./cep-operator-base.js";
 import {
   CEP_PATTERNS_STATE,
   dynamicStatesSerializer,
   invalidUpdate,
+  type DynamicPatternsOptions,
   type KeyPatternStates,
   type PatternDefinition,
-  type PatternFactory,
   type PatternSetChange,
   type PatternUpdate,
   type StoredPattern,
 } from "./dynamic-patterns.js";
-import { EventBuffer, eventBufferSerializer } from "./event-buffer.js";
-import { combinedInertConditions, nextAfter, nextDeadline } from "./nfa-wake.js";
-import type { CepTimedOut, PatternProcessFunction, PatternProcessFunctionObject } from "./pattern-process-function.js";
+import { combinedInertConditions, isTimed, stateWake } from "./nfa-wake.js";
+import type { PatternProcessFunction } from "./pattern-process-function.js";
 
-/** How a dynamic CEP operator gets and makes its patterns. */
-export interface DynamicCepOptions<T, D> extends CepOperatorOptions<T> {
-  /**
-   * The patterns to run when the operator opens (called at every open, so after a restart it
-   * should return the set wanted now). Without restored state they are the set. With restored
-   * state (a checkpoint's set, draining versions included) each is put as an update would be,
-   * and, with `removeUnlisted` (default true), restored patterns whose name is not among them
-   * are removed.
-   */
-  readonly initial: ReadonlyArray<PatternDefinition<D>> | (() => ReadonlyArray<PatternDefinition<D>>);
-  /** Makes a pattern of a definition (on `put`, and for the patterns of a restored checkpoint). */
-  readonly factory: PatternFactory<T, D>;
-  readonly removeUnlisted?: boolean;
-  /** Told about every change of the pattern set (in-process listeners: logs, the service's rule list). */
-  readonly onChange?: (change: PatternSetChange) => void;
-}
+/** How a dynamic CEP operator runs, and gets and makes its patterns. */
+export interface DynamicCepOptions<T, D> extends CepOperatorOptions<T>, DynamicPatternsOptions<T, D> {}
 
 /** A pattern of the running set. */
 interface Live<T, D> {
@@ -61,22 +33,16 @@ interface Live<T, D> {
   keys: number;
   /** Its live partial matches on this subtask (the `partialMatches` gauge; exact after a recount). */
   partials: number;
-  collector: MatchCollector<T>;
-}
-
-class DynamicProcessContext<O, K extends StateKey> extends CepProcessContext<O, K> {
-  currentId = "";
-  override get patternId(): string {
-    return this.currentId;
-  }
+  readonly collector: MatchCollector<T>;
 }
 
 /**
  * The keyed CEP operator with a pattern set that changes while it runs, Flink's way: pattern
  * updates (`PatternUpdate`) arrive on a broadcast input, so every subtask applies the same
  * changes, and the set (documents, state, bounds) lives in broadcast state, so a checkpoint
- * restores it. Matching is the static `CepOperator`'s (one event buffer per key, per pattern an
- * NFA state, one timer per key, inert events skipped); per key the states are held by pattern id.
+ * restores it. Matching is the static `CepOperator`'s (`CepOperatorBase`: one event buffer per
+ * key, per pattern an NFA state, one timer per key, inert events skipped); per key the states are
+ * held by pattern id.
  *
  * A replaced version drains: it starts no new partial matches but keeps advancing those it has
  * until they complete or time out, then it is dropped (when no key of the subtask has state for
@@ -94,25 +60,14 @@ class DynamicProcessContext<O, K extends StateKey> extends CepProcessContext<O, 
  * in later checkpoints. A pass over the keys also counts, when a version starts draining, which
  * keys hold state for it: rule changes are rare, events are not.
  */
-export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implements TwoInputOperator<T, PatternUpdate<D>, O> {
+export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey>
+  extends CepOperatorBase<T, O, K, KeyPatternStates<T>>
+  implements TwoInputOperator<T, PatternUpdate<D>, O>
+{
   private patterns: Live<T, D>[] = [];
   private readonly byId = new Map<string, Live<T, D>>();
-  private inert: ReadonlyArray<(event: T, ctx: PatternContext<T>) => boolean> | null = null;
-  private readonly processMatch: PatternProcessFunctionObject<T, O, K>["processMatch"];
-  private readonly processTimedOut: PatternProcessFunctionObject<T, O, K>["processTimedOutMatch"];
-  private readonly processingTime: boolean;
-  private readonly lateTag: OutputTag<T> | null;
-  private readonly codec: EventCodec<T>;
-  private readonly emitTimedOut: boolean;
-  private ctx!: DynamicProcessContext<O, K>;
-  private timers!: TimerService;
-  private opCtx!: OperatorContext<O>;
   private backend!: KeyedStateBackend;
   private store!: Map<string, StoredPattern<D>>;
-  private bufferState!: ValueState<EventBuffer<T>>;
-  private nfaState!: ValueState<KeyPatternStates<T>>;
-  private batch = false;
-  private warnedNoTimestamp = false;
   /** Newest event time that arrived (on time or not): where an update switches versions in event time. */
   private maxSeen = Number.NEGATIVE_INFINITY;
   private nextSeq = 0;
@@ -124,20 +79,10 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
   private countsExact = false;
 
   constructor(
-    private readonly fn: PatternProcessFunction<T, O, K>,
+    fn: PatternProcessFunction<T, O, K>,
     private readonly options: DynamicCepOptions<T, D>,
   ) {
-    if (typeof fn === "function") {
-      this.processMatch = fn;
-      this.processTimedOut = undefined;
-    } else {
-      this.processMatch = fn.processMatch.bind(fn);
-      this.processTimedOut = fn.processTimedOutMatch?.bind(fn);
-    }
-    this.processingTime = options.timeMode === "processing";
-    this.lateTag = options.lateTag === undefined ? (LATE_TAG as OutputTag<T>) : options.lateTag;
-    this.codec = options.eventCodec ?? { encode: (e: T) => e, decode: (j: unknown) => j as T };
-    this.emitTimedOut = options.emitTimedOut ?? true;
+    super(fn, options);
   }
 
   /** Ids and states of the running set, in order (for tests and status pages). */
@@ -146,21 +91,9 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
   }
 
   async open(ctx: OperatorContext<O>): Promise<void> {
-    const backend = ctx.keyedState;
-    if (backend === undefined) {
-      throw new JobError(`operator "${ctx.operatorName}": dynamic CEP runs on a keyed stream; call keyBy first`, { code: "JOB_INVALID" });
-    }
-    this.opCtx = ctx;
+    const backend = this.openCep(ctx, "dynamic CEP");
     this.backend = backend;
-    this.timers = ctx.timers;
-    this.batch = ctx.batch;
-    this.ctx = new DynamicProcessContext<O, K>(ctx, []);
     this.store = ctx.operatorState.getBroadcastState<string, StoredPattern<D>>(CEP_PATTERNS_STATE);
-    this.bufferState = backend.getPartitionedState({
-      kind: "value",
-      name: CEP_BUFFER_STATE,
-      serializer: eventBufferSerializer(this.codec),
-    }) as ValueState<EventBuffer<T>>;
 
     // the pattern set first: restored keyed state is decoded against it
     const restored = [...this.store.values()].sort((a, b) => a.seq - b.seq);
@@ -174,9 +107,8 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     if (restored.length > 0 && (this.options.removeUnlisted ?? true)) {
       for (const p of [...this.patterns]) {
         if (!wanted.has(p.stored.name)) {
-          this.detach(p);
+          this.detach(p, "removed");
           dropped.push(p.stored.id);
-          this.notify({ kind: "removed", id: p.stored.id, name: p.stored.name });
         }
       }
     }
@@ -187,8 +119,8 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
       kind: "value",
       name: CEP_NFA_STATE,
       serializer: dynamicStatesSerializer((id) => this.byId.get(id)?.nfa, this.codec),
-    }) as ValueState<KeyNfa<T>>;
-    if (typeof this.fn !== "function") await this.fn.open?.(runtimeContextOf(ctx as OperatorContext<unknown>));
+    }) as ValueState<KeyPatternStates<T>>;
+    await this.openFunction(ctx);
     if (dropped.length > 0) this.purge(new Set(dropped));
     if (this.patterns.some((p) => p.stored.state === "draining")) this.recount();
     this.retireDrained();
@@ -222,14 +154,13 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     const p: Live<T, D> = {
       stored,
       nfa,
-      timed: nfa.windowMs > 0 || nfa.states.some((s) => s.windowMs !== undefined),
+      timed: isTimed(nfa),
       startFrom: stored.startFrom ?? Number.NEGATIVE_INFINITY,
       startUntil: stored.startUntil ?? Number.POSITIVE_INFINITY,
       keys: 0,
       partials: 0,
-      collector: undefined as unknown as MatchCollector<T>,
+      collector: this.collectorFor(stored.id),
     };
-    p.collector = this.collectorFor(p);
     // read at scrape time only; a removed version reads as nothing and drops out of the readings
     const id = stored.id;
     this.opCtx.metricGroup?.addGroup("pattern", id).gauge("partialMatches", () => {
@@ -244,11 +175,14 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     return p;
   }
 
-  private detach(p: Live<T, D>): void {
+  /** Drops `p` from the set, logs `message` and tells the listener; its keyed state is left to `purge`. */
+  private detach(p: Live<T, D>, kind: "removed" | "retired", message?: string): void {
     this.patterns = this.patterns.filter((x) => x !== p);
     this.byId.delete(p.stored.id);
     this.store.delete(p.stored.id);
     this.refreshInert();
+    if (message !== undefined) this.opCtx.log.info({ pattern: p.stored.id }, message);
+    this.notify({ kind, id: p.stored.id, name: p.stored.name });
   }
 
   private refreshInert(): void {
@@ -323,11 +257,7 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
 
   private remove(ps: Array<Live<T, D>>): void {
     if (ps.length === 0) return;
-    for (const p of ps) {
-      this.detach(p);
-      this.opCtx.log.info({ pattern: p.stored.id }, "pattern removed with its state");
-      this.notify({ kind: "removed", id: p.stored.id, name: p.stored.name });
-    }
+    for (const p of ps) this.detach(p, "removed", "pattern removed with its state");
     this.purge(new Set(ps.map((p) => p.stored.id)));
   }
 
@@ -347,10 +277,7 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
   /** Deletes every key's state of the given (gone) patterns, fixing each key's timer. */
   private purge(ids: ReadonlySet<string>): void {
     const now = this.now();
-    for (const key of this.backend.getKeys(CEP_NFA_STATE)) {
-      this.backend.setCurrentKey(key);
-      const ks = this.nfaState.value();
-      if (ks === undefined) continue;
+    this.forEachKey((ks) => {
       let changed = false;
       for (const id of [...ks.states.keys()]) {
         if (ids.has(id) || !this.byId.has(id)) {
@@ -359,6 +286,15 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
         }
       }
       if (changed) this.finish(ks, now);
+    });
+  }
+
+  /** Calls `fn` with each key's states, that key current (a pass over every key of the subtask). */
+  private forEachKey(fn: (ks: KeyPatternStates<T>) => void): void {
+    for (const key of this.backend.getKeys(CEP_NFA_STATE)) {
+      this.backend.setCurrentKey(key);
+      const ks = this.nfaState.value();
+      if (ks !== undefined) fn(ks);
     }
   }
 
@@ -368,17 +304,14 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
       p.keys = 0;
       p.partials = 0;
     }
-    for (const key of this.backend.getKeys(CEP_NFA_STATE)) {
-      this.backend.setCurrentKey(key);
-      const ks = this.nfaState.value();
-      if (ks === undefined) continue;
+    this.forEachKey((ks) => {
       for (const [id, state] of ks.states) {
         const p = this.byId.get(id);
         if (p === undefined) continue;
         p.keys++;
         p.partials += state.partialMatchCount;
       }
-    }
+    });
     this.countsExact = true;
     this.retireDue = true;
   }
@@ -389,9 +322,7 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     const watermark = this.timers.currentWatermark();
     const done = this.patterns.filter((p) => p.stored.state === "draining" && p.keys <= 0 && (this.processingTime || watermark >= p.startUntil));
     for (const p of done) {
-      this.detach(p);
-      this.opCtx.log.info({ pattern: p.stored.id }, "pattern drained: its partial matches are done, dropped");
-      this.notify({ kind: "retired", id: p.stored.id, name: p.stored.name });
+      this.detach(p, "retired", "pattern drained: its partial matches are done, dropped");
     }
   }
 
@@ -422,63 +353,9 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
   }
 
   processElement1(value: T, timestamp: number): void {
-    if (this.processingTime) {
-      this.processNow(value);
-      return;
-    }
+    // read only in event time (`switchTime`)
     if (timestamp > this.maxSeen) this.maxSeen = timestamp;
-    if (timestamp <= this.timers.currentWatermark()) {
-      this.late(value, timestamp);
-      return;
-    }
-    if (this.isInert(value)) return;
-    if (this.batch) {
-      this.finish(this.feed(this.nfaState.value(), value, timestamp), this.timers.currentWatermark());
-      return;
-    }
-    const buffer = this.bufferState.value();
-    if (buffer === undefined) {
-      this.bufferState.update(new EventBuffer([timestamp], [value]));
-      this.timers.registerEventTimeTimer(timestamp);
-      return;
-    }
-    if (timestamp < buffer.minTimestamp) this.timers.registerEventTimeTimer(timestamp);
-    buffer.add(timestamp, value);
-    this.bufferState.update(buffer);
-  }
-
-  private isInert(value: T): boolean {
-    const inert = this.inert;
-    if (inert === null) return false;
-    let i = 0;
-    while (i < inert.length && !inert[i](value, NO_CONTEXT)) i++;
-    return i === inert.length;
-  }
-
-  onTimer(timer: Timer, domain: TimeDomain): void {
-    if (domain === "processing") {
-      if (this.processingTime) this.advanceNow();
-      return;
-    }
-    const watermark = this.timers.currentWatermark();
-    let key = this.nfaState.value();
-    const buffer = this.bufferState.value();
-    if (buffer !== undefined) {
-      const n = buffer.countUpTo(watermark);
-      const { events, timestamps } = buffer;
-      for (let i = 0; i < n; i++) key = this.feed(key, events[i], timestamps[i]);
-      if (n === buffer.size) this.bufferState.clear();
-      else if (n > 0) {
-        buffer.removeFirst(n);
-        this.bufferState.update(buffer);
-      }
-    }
-    if (key !== undefined) {
-      this.ctx.ts = Number.isFinite(watermark) ? watermark : timer.timestamp;
-      this.advance(key, watermark);
-      this.finish(key, watermark);
-    }
-    if (buffer !== undefined && buffer.size > 0) this.timers.registerEventTimeTimer(buffer.minTimestamp);
+    this.processEvent(value, timestamp);
   }
 
   processWatermark(watermark: number): void {
@@ -486,24 +363,17 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     this.opCtx.output.emitWatermark(watermark);
   }
 
-  private processNow(value: T): void {
-    if (this.isInert(value)) return;
-    const now = this.timers.currentProcessingTime();
-    this.finish(this.feed(this.nfaState.value(), value, now), now);
+  protected override processNow(value: T): void {
+    super.processNow(value);
     if (this.retireDue) this.retireDrained();
   }
 
-  private advanceNow(): void {
-    const key = this.nfaState.value();
-    if (key === undefined) return;
-    const now = this.timers.currentProcessingTime();
-    this.ctx.ts = now;
-    this.advance(key, now);
-    this.finish(key, now);
+  protected override advanceNow(): void {
+    super.advanceNow();
     if (this.retireDue) this.retireDrained();
   }
 
-  private feed(key: KeyNfa<T> | undefined, event: T, timestamp: number): KeyNfa<T> | undefined {
+  protected feed(key: KeyPatternStates<T> | undefined, event: T, timestamp: number): KeyPatternStates<T> | undefined {
     const patterns = this.patterns;
     const ctx = this.ctx;
     for (let i = 0; i < patterns.length; i++) {
@@ -519,7 +389,7 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
         p.keys++;
       }
       ctx.ts = timestamp;
-      ctx.currentId = p.stored.id;
+      ctx.patternId = p.stored.id;
       p.nfa.process(state, event, timestamp, p.collector, startAllowed);
       p.partials += state.partialMatchCount - before;
       if (state.isEmpty) this.dropState(key!, p);
@@ -527,20 +397,20 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     return key;
   }
 
-  private dropState(key: KeyNfa<T>, p: Live<T, D>): void {
+  private dropState(key: KeyPatternStates<T>, p: Live<T, D>): void {
     key.states.delete(p.stored.id);
     p.keys--;
     if (p.stored.state === "draining" && p.keys <= 0) this.retireDue = true;
   }
 
-  private advance(key: KeyNfa<T>, time: number): void {
+  protected advance(key: KeyPatternStates<T>, time: number): void {
     for (const [id, state] of key.states) {
       const p = this.byId.get(id);
       if (p === undefined) {
         key.states.delete(id);
         continue;
       }
-      this.ctx.currentId = id;
+      this.ctx.patternId = id;
       const before = state.partialMatchCount;
       p.nfa.advanceTime(state, time, p.collector);
       p.partials += state.partialMatchCount - before;
@@ -548,69 +418,16 @@ export class DynamicCepOperator<T, O, D, K extends StateKey = StateKey> implemen
     }
   }
 
-  /** As the static operator's: move the key's timer to its next wake, write or clear its states. */
-  private finish(key: KeyNfa<T> | undefined, now: number): void {
-    if (key === undefined) return;
+  protected nextWake(key: KeyPatternStates<T>, now: number): number {
     let wake = Number.POSITIVE_INFINITY;
     for (const [id, state] of key.states) {
       const p = this.byId.get(id);
-      if (p === undefined || !p.timed) continue;
-      if (state.completed.length > 0) wake = Math.min(wake, nextAfter(now));
-      wake = Math.min(wake, nextDeadline(p.nfa, state));
+      if (p !== undefined && p.timed) wake = Math.min(wake, stateWake(p.nfa, state, now));
     }
-    if (wake !== key.timer) {
-      const timers = this.timers;
-      if (this.processingTime) {
-        if (key.timer !== Number.POSITIVE_INFINITY) timers.deleteProcessingTimeTimer(key.timer);
-        if (wake !== Number.POSITIVE_INFINITY) timers.registerProcessingTimeTimer(wake);
-      } else {
-        if (key.timer !== Number.POSITIVE_INFINITY) timers.deleteEventTimeTimer(key.timer);
-        if (wake !== Number.POSITIVE_INFINITY) timers.registerEventTimeTimer(wake);
-      }
-      key.timer = wake;
-    }
-    if (key.states.size > 0) this.nfaState.update(key);
-    else this.nfaState.clear();
+    return wake;
   }
 
-  private late(value: T, timestamp: number): void {
-    if (timestamp === Number.NEGATIVE_INFINITY && !this.warnedNoTimestamp) {
-      this.warnedNoTimestamp = true;
-      this.opCtx.log.warn(
-        "CEP in event time got a record without a timestamp (it is late): assign timestamps with a WatermarkStrategy, or use inProcessingTime()",
-      );
-    }
-    if (this.lateTag !== null) this.opCtx.output.collectSide(this.lateTag, value, timestamp);
-  }
-
-  private collectorFor(p: Live<T, D>): MatchCollector<T> {
-    const ctx = this.ctx;
-    const handler = this.processTimedOut;
-    const emit = this.emitTimedOut;
-    const timedOutTag = TIMED_OUT_TAG as unknown as OutputTag<CepTimedOut<T, K>>;
-    const id = p.stored.id;
-    return {
-      match: (m) => {
-        ctx.currentId = id;
-        this.processMatch(m, ctx, ctx);
-      },
-      timeout:
-        handler === undefined && !emit
-          ? undefined
-          : (m, timestamp) => {
-              const saved = ctx.ts;
-              ctx.ts = timestamp;
-              ctx.currentId = id;
-              if (handler !== undefined) handler(m, ctx);
-              else ctx.output(timedOutTag, { match: m, timestamp, key: ctx.getCurrentKey(), patternId: id });
-              ctx.ts = saved;
-            },
-    };
-  }
-
-  async close(): Promise<void> {
-    if (typeof this.fn !== "function") await this.fn.close?.();
+  protected inProgress(key: KeyPatternStates<T>): boolean {
+    return key.states.size > 0;
   }
 }
-
-type KeyNfa<T> = KeyPatternStates<T>;

@@ -1,9 +1,9 @@
-import { VigilError } from "../../errors.js";
 import type { TypeSerializer } from "../../state/api.js";
 import type { Nfa } from "../nfa/nfa.js";
 import type { NfaState } from "../nfa/nfa-state.js";
 import type { Pattern } from "../pattern/pattern.js";
-import { deserializeNfaState, serializeNfaState, type EventCodec } from "../serde/v1/nfa-state-codec.js";
+import { deserializeNfaState, type EventCodec } from "../serde/v1/nfa-state-codec.js";
+import { addEntry, decodeEntries, encodeEntries } from "./nfa-states-serializer.js";
 
 /**
  * A pattern of a dynamic CEP operator as it travels and is checkpointed: its id (names its
@@ -33,6 +33,24 @@ export type PatternUpdate<D = unknown> =
 
 /** Turns a definition into a pattern (or an already compiled NFA); throws when it cannot. */
 export type PatternFactory<T, D = unknown> = (definition: PatternDefinition<D>) => Pattern<T, any> | Nfa<T>;
+
+/** What `CEP.dynamicPatterns` (and a `DynamicCepOperator`) needs besides the streams: where its patterns come from. */
+export interface DynamicPatternsOptions<T, D> {
+  /**
+   * The patterns to run when the operator opens (called at every open, so after a restart it
+   * should return the set wanted now). Without restored state they are the set. With restored
+   * state (a checkpoint's set, draining versions included) each is put as an update would be,
+   * and, with `removeUnlisted` (default true), restored patterns whose name is not among them
+   * are removed.
+   */
+  readonly initial: ReadonlyArray<PatternDefinition<D>> | (() => ReadonlyArray<PatternDefinition<D>>);
+  /** Makes a pattern of a definition (on `put`, and for the patterns of a restored checkpoint); throws when it cannot (the update is then rejected and logged). */
+  readonly factory: PatternFactory<T, D>;
+  /** Restored patterns whose name `initial` does not list are removed (default true). */
+  readonly removeUnlisted?: boolean;
+  /** Told about every change of the pattern set (in-process listeners: logs, the service's rule list). */
+  readonly onChange?: (change: PatternSetChange) => void;
+}
 
 /** What the operator tells its listener about its pattern set (in the subtask that changed). */
 export interface PatternSetChange {
@@ -65,11 +83,6 @@ export interface KeyPatternStates<T> {
   timer: number;
 }
 
-const VERSION = 1;
-const HEADER = 13;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /**
  * Bytes of a key's NFA states by pattern id, in the same format as the static operator's
  * `nfaStatesSerializer` (so a job switching to dynamic patterns keeps its checkpointed partial
@@ -80,50 +93,15 @@ export function dynamicStatesSerializer<T>(nfaOf: (id: string) => Nfa<T> | undef
   return {
     serialize(value) {
       const parts: Uint8Array[] = [];
-      let size = HEADER;
-      for (const [id, s] of value.states) {
-        if (nfaOf(id) === undefined) continue;
-        const idBytes = encoder.encode(id);
-        const bytes = serializeNfaState(s, codec);
-        parts.push(idBytes, bytes);
-        size += 8 + idBytes.length + bytes.length;
-      }
-      const out = new Uint8Array(size);
-      const view = new DataView(out.buffer);
-      out[0] = VERSION;
-      view.setFloat64(1, value.timer);
-      view.setUint32(9, parts.length / 2);
-      let at = HEADER;
-      for (const p of parts) {
-        view.setUint32(at, p.length);
-        out.set(p, at + 4);
-        at += 4 + p.length;
-      }
-      return out;
+      for (const [id, s] of value.states) if (nfaOf(id) !== undefined) addEntry(parts, id, s, codec);
+      return encodeEntries(value.timer, parts);
     },
     deserialize(bytes) {
-      if (bytes.length < HEADER || bytes[0] !== VERSION) {
-        throw new VigilError(`CEP NFA states: unknown format version ${bytes[0]}`, { code: "STATE_CORRUPT" });
-      }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const timer = view.getFloat64(1);
-      const count = view.getUint32(9);
       const states = new Map<string, NfaState<T>>();
-      let at = HEADER;
-      const take = (): Uint8Array => {
-        if (at + 4 > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
-        const len = view.getUint32(at);
-        if (at + 4 + len > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
-        const part = bytes.subarray(at + 4, at + 4 + len);
-        at += 4 + len;
-        return part;
-      };
-      for (let k = 0; k < count; k++) {
-        const id = decoder.decode(take());
-        const body = take();
+      const timer = decodeEntries(bytes, (id, body) => {
         const nfa = nfaOf(id);
         if (nfa !== undefined) states.set(id, deserializeNfaState(nfa, body, codec));
-      }
+      });
       return { states, timer };
     },
   };

@@ -34,53 +34,67 @@ export function nfaStatesSerializer<T>(
   return {
     serialize(value) {
       const parts: Uint8Array[] = [];
-      let size = HEADER;
       const states = value.states;
       for (let i = 0; i < states.length; i++) {
         const s = states[i];
-        if (s === undefined) continue;
-        const id = encoder.encode(patterns[i].id);
-        const bytes = serializeNfaState(s, codec);
-        parts.push(id, bytes);
-        size += 8 + id.length + bytes.length;
+        if (s !== undefined) addEntry(parts, patterns[i].id, s, codec);
       }
-      const out = new Uint8Array(size);
-      const view = new DataView(out.buffer);
-      out[0] = VERSION;
-      view.setFloat64(1, value.timer);
-      view.setUint32(9, parts.length / 2);
-      let at = HEADER;
-      for (const p of parts) {
-        view.setUint32(at, p.length);
-        out.set(p, at + 4);
-        at += 4 + p.length;
-      }
-      return out;
+      return encodeEntries(value.timer, parts);
     },
     deserialize(bytes) {
-      if (bytes.length < HEADER || bytes[0] !== VERSION) {
-        throw new VigilError(`CEP NFA states: unknown format version ${bytes[0]}`, { code: "STATE_CORRUPT" });
-      }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const timer = view.getFloat64(1);
-      const count = view.getUint32(9);
       const states: Array<NfaState<T> | undefined> = new Array(patterns.length).fill(undefined);
-      let at = HEADER;
-      const take = (): Uint8Array => {
-        if (at + 4 > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
-        const len = view.getUint32(at);
-        if (at + 4 + len > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
-        const part = bytes.subarray(at + 4, at + 4 + len);
-        at += 4 + len;
-        return part;
-      };
-      for (let k = 0; k < count; k++) {
-        const id = decoder.decode(take());
-        const body = take();
+      const timer = decodeEntries(bytes, (id, body) => {
         const i = indexOf.get(id);
         if (i !== undefined) states[i] = deserializeNfaState(patterns[i].nfa, body, codec);
-      }
+      });
       return { states, timer };
     },
   };
+}
+
+/** Adds one entry (a pattern's id and state) to the parts of `encodeEntries`. */
+export function addEntry<T>(parts: Uint8Array[], id: string, state: NfaState<T>, codec: EventCodec<T>): void {
+  parts.push(encoder.encode(id), serializeNfaState(state, codec));
+}
+
+/** The bytes of a key's states (the format of `nfaStatesSerializer`), of its timer and entries. */
+export function encodeEntries(timer: number, parts: readonly Uint8Array[]): Uint8Array {
+  let size = HEADER;
+  for (const p of parts) size += 4 + p.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out[0] = VERSION;
+  view.setFloat64(1, timer);
+  view.setUint32(9, parts.length / 2);
+  let at = HEADER;
+  for (const p of parts) {
+    view.setUint32(at, p.length);
+    out.set(p, at + 4);
+    at += 4 + p.length;
+  }
+  return out;
+}
+
+/** Reads the bytes of `encodeEntries`: hands each entry's pattern id and state bytes to `entry`, returns the timer. */
+export function decodeEntries(bytes: Uint8Array, entry: (id: string, body: Uint8Array) => void): number {
+  if (bytes.length < HEADER || bytes[0] !== VERSION) {
+    throw new VigilError(`CEP NFA states: unknown format version ${bytes[0]}`, { code: "STATE_CORRUPT" });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const timer = view.getFloat64(1);
+  const count = view.getUint32(9);
+  let at = HEADER;
+  const take = (): Uint8Array => {
+    if (at + 4 > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
+    const len = view.getUint32(at);
+    if (at + 4 + len > bytes.length) throw new VigilError("CEP NFA states: truncated", { code: "STATE_CORRUPT" });
+    const part = bytes.subarray(at + 4, at + 4 + len);
+    at += 4 + len;
+    return part;
+  };
+  for (let k = 0; k < count; k++) {
+    const id = decoder.decode(take());
+    entry(id, take());
+  }
+  return timer;
 }

@@ -2,6 +2,11 @@ import type { Nfa } from "../nfa/nfa.js";
 import type { NfaState } from "../nfa/nfa-state.js";
 import type { PatternContext } from "../pattern/condition.js";
 
+/** Whether time alone can change the NFA's states (it has a window): else it needs no timer. */
+export function isTimed<T>(nfa: Nfa<T>): boolean {
+  return nfa.windowMs > 0 || nfa.states.some((s) => s.windowMs !== undefined);
+}
+
 /**
  * When a key's NFAs next need their time advanced, after they were advanced to `now`: the
  * earliest `within` deadline of a live branch, or the very next time step when a completed match
@@ -19,10 +24,15 @@ export function nextWake<T>(
     const state = states[p];
     // time changes nothing in an NFA without windows
     if (state === undefined || !timed[p]) continue;
-    if (state.completed.length > 0) wake = Math.min(wake, nextAfter(now));
-    wake = Math.min(wake, nextDeadline(nfas[p], state));
+    wake = Math.min(wake, stateWake(nfas[p], state, now));
   }
   return wake;
+}
+
+/** `nextWake` for one NFA state, of an NFA with windows. */
+export function stateWake<T>(nfa: Nfa<T>, state: NfaState<T>, now: number): number {
+  const deadline = nextDeadline(nfa, state);
+  return state.completed.length > 0 ? Math.min(nextAfter(now), deadline) : deadline;
 }
 
 /** The earliest time at which one of the state's branches expires (+Infinity if none). */

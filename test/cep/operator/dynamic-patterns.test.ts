@@ -5,17 +5,22 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
   CEP,
-  CepOperator,
   DynamicCepOperator,
   Pattern,
-  type CepTimedOut,
   type DynamicCepOptions,
   type PatternDefinition,
   type PatternSetChange,
   type PatternUpdate,
 } from "../../../src/cep/index.js";
-import { CollectSink, InMemorySource, OperatorHarness, StreamExecutionEnvironment, WatermarkStrategy } from "../../../src/runtime/index.js";
-import { BACKENDS, cleanupDirs, ev, show, type Ev, type Out } from "./helpers.js";
+import {
+  CollectSink,
+  InMemorySource,
+  OperatorHarness,
+  StreamExecutionEnvironment,
+  WatermarkStrategy,
+  type OperatorSnapshot,
+} from "../../../src/runtime/index.js";
+import { BACKENDS, cepHarness, cleanupDirs, ev, show, shown, shownTimeouts, type Ev, type Out } from "./helpers.js";
 
 afterAll(cleanupDirs);
 
@@ -44,7 +49,13 @@ interface Run {
   timeouts: () => string[];
 }
 
-async function harness(initial: ReadonlyArray<PatternDefinition<Doc>>, options: Partial<DynamicCepOptions<Ev, Doc>> = {}, backend = BACKENDS[0]): Promise<Run> {
+/** The operator over `initial` in a harness (restored from `restore` if given), its control input at +Infinity. */
+async function harness(
+  initial: ReadonlyArray<PatternDefinition<Doc>>,
+  options: Partial<DynamicCepOptions<Ev, Doc>> = {},
+  backend = BACKENDS[0],
+  restore?: OperatorSnapshot,
+): Promise<Run> {
   const changes: PatternSetChange[] = [];
   let op: DynamicCepOperator<Ev, Out, Doc, string> | undefined;
   const opts: DynamicCepOptions<Ev, Doc> = { initial, factory: (d) => patternOf(d.document), onChange: (c) => changes.push(c), ...options };
@@ -53,24 +64,16 @@ async function harness(initial: ReadonlyArray<PatternDefinition<Doc>>, options: 
     (e) => e.key,
     undefined,
     { backend: await backend.make() },
+    restore === undefined ? undefined : [restore],
   );
   // the control input never holds event time back
   h.processWatermark2(Number.POSITIVE_INFINITY);
-  return wrap(h, () => op!, changes);
-}
-
-function wrap(h: OperatorHarness<Ev, Out, PatternUpdate<Doc>>, op: () => DynamicCepOperator<Ev, Out, Doc, string>, changes: PatternSetChange[]): Run {
   return {
     h,
-    op,
+    op: () => op!,
     changes,
-    outs: () => h.extractOutputValues().map((o) => `${o.key} ${o.patternId}| ${show(o.match)}`).sort(),
-    timeouts: () =>
-      h
-        .getSideOutput(CEP.timedOutTag)
-        .map((r) => r.value as CepTimedOut<Ev, string>)
-        .map((t) => `${t.key} ${t.patternId}| ${show(t.match)} @${t.timestamp}`)
-        .sort(),
+    outs: () => shown(h.extractOutputValues()),
+    timeouts: () => shownTimeouts(h.getSideOutput(CEP.timedOutTag)),
   };
 }
 
@@ -145,61 +148,29 @@ describe.each(BACKENDS)("dynamic CEP operator ($name)", (backend) => {
     const snapshot = await r.h.snapshot();
     await r.h.close();
 
-    const changes: PatternSetChange[] = [];
-    let op: DynamicCepOperator<Ev, Out, Doc, string> | undefined;
-    const opts: DynamicCepOptions<Ev, Doc> = { initial: [def("p@2", { seq: ["a", "c"] })], factory: (d) => patternOf(d.document), onChange: (c) => changes.push(c) };
-    const h2 = await OperatorHarness.forTwoInputOperator<Ev, PatternUpdate<Doc>, Out>(
-      () => (op = new DynamicCepOperator<Ev, Out, Doc, string>((match, ctx) => ctx.output({ patternId: ctx.patternId, key: ctx.getCurrentKey(), match }), opts)),
-      (e) => e.key,
-      undefined,
-      { backend: await backend.make() },
-      [snapshot],
-    );
-    const r2 = wrap(h2, () => op!, changes);
-    h2.processWatermark2(Number.POSITIVE_INFINITY);
+    const r2 = await harness([def("p@2", { seq: ["a", "c"] })], {}, backend, snapshot);
     expect(setOf(r2)).toEqual(["p@1:draining", "p@2:active"]);
-    h2.processElement1(ev(2, "k", "a"), 20).processElement1(ev(3, "k", "b"), 30).processElement1(ev(4, "k", "c"), 40).processWatermark1(50);
+    r2.h.processElement1(ev(2, "k", "a"), 20).processElement1(ev(3, "k", "b"), 30).processElement1(ev(4, "k", "c"), 40).processWatermark1(50);
     expect(r2.outs()).toEqual(["k p@1| A0:1 B1:3", "k p@2| A0:2 C1:4"]);
     expect(setOf(r2)).toEqual(["p@2:active"]);
-    const again = await h2.snapshot();
-    await h2.close();
+    const again = await r2.h.snapshot();
+    await r2.h.close();
 
     // restored while the rule is gone from the wanted set: removed with its state
-    const h3 = await OperatorHarness.forTwoInputOperator<Ev, PatternUpdate<Doc>, Out>(
-      () => new DynamicCepOperator<Ev, Out, Doc, string>((match, ctx) => ctx.output({ patternId: ctx.patternId, key: ctx.getCurrentKey(), match }), { ...opts, initial: [] }),
-      (e) => e.key,
-      undefined,
-      { backend: await backend.make() },
-      [again],
-    );
-    expect(h3.keyedState!.getKeys("cep-nfa")).toEqual([]);
-    await h3.close();
+    const r3 = await harness([], {}, backend, again);
+    expect(r3.h.keyedState!.getKeys("cep-nfa")).toEqual([]);
+    await r3.h.close();
   });
 
   it("restores a checkpoint of the static operator, keeping the partial matches of the patterns it still runs", async () => {
-    const stat = await OperatorHarness.forOperator<Ev, Out>(
-      () => new CepOperator<Ev, Out, string>([{ id: "p@1", pattern: patternOf({ seq: ["a", "b"] }) }], (match, ctx) => ctx.output({ patternId: ctx.patternId, key: ctx.getCurrentKey(), match })),
-      (e) => e.key,
-      { backend: await backend.make() },
-    );
+    const stat = await cepHarness([{ id: "p@1", pattern: patternOf({ seq: ["a", "b"] }) }], {}, { backend: await backend.make() });
     stat.processElement(ev(1, "k", "a"), 10).processWatermark(10);
     const snapshot = await stat.snapshot();
     await stat.close();
-    const h = await OperatorHarness.forTwoInputOperator<Ev, PatternUpdate<Doc>, Out>(
-      () =>
-        new DynamicCepOperator<Ev, Out, Doc, string>((match, ctx) => ctx.output({ patternId: ctx.patternId, key: ctx.getCurrentKey(), match }), {
-          initial: [def("p@1", { seq: ["a", "b"] })],
-          factory: (d) => patternOf(d.document),
-        }),
-      (e) => e.key,
-      undefined,
-      { backend: await backend.make() },
-      [snapshot],
-    );
-    h.processWatermark2(Number.POSITIVE_INFINITY);
-    h.processElement1(ev(2, "k", "b"), 20).processWatermark1(30);
-    expect(h.extractOutputValues().map((o) => `${o.patternId}| ${show(o.match)}`)).toEqual(["p@1| A0:1 B1:2"]);
-    await h.close();
+    const r = await harness([def("p@1", { seq: ["a", "b"] })], {}, backend, snapshot);
+    r.h.processElement1(ev(2, "k", "b"), 20).processWatermark1(30);
+    expect(r.outs()).toEqual(["k p@1| A0:1 B1:2"]);
+    await r.h.close();
   });
 });
 

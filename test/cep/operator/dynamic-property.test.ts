@@ -18,21 +18,16 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { CEP, DynamicCepOperator, runPattern, type CepTimedOut, type Match, type Pattern, type PatternUpdate, type TimedEvent } from "../../../src/cep/index.js";
+import { DynamicCepOperator, runPattern, type Match, type Pattern, type PatternUpdate, type TimedEvent } from "../../../src/cep/index.js";
 import { OperatorHarness } from "../../../src/runtime/index.js";
 import { NONE, specArb, type Features } from "../reference/arbitraries.js";
 import { buildPattern } from "../reference/build-pattern.js";
-import { matchKey } from "../reference/reference.js";
-import { describeSpec, type Ev, type EvType, type PatternSpec } from "../reference/spec.js";
+import { describeSpec, type PatternSpec } from "../reference/spec.js";
 import { cleanupDirs, HEAP, LEVELDB } from "./helpers.js";
+import { arrivalOf, Collected, rawEventsArb, scale, showMatch, showTimeout, withWatermarks, type KEv, type Out } from "./property-helpers.js";
 
 afterAll(cleanupDirs);
 
-const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? "1");
-
-interface KEv extends Ev {
-  readonly key: string;
-}
 interface Case {
   readonly old: PatternSpec;
   readonly next: PatternSpec;
@@ -50,25 +45,13 @@ const caseArb: fc.Arbitrary<Case> = fc
   .record({
     old: specArb(NO_SKIP),
     next: specArb(NO_SKIP),
-    raw: fc.array(
-      fc.record({
-        key: fc.constantFrom(...KEYS),
-        type: fc.constantFrom<EvType>("a", "b", "c"),
-        v: fc.integer({ min: 0, max: 4 }),
-        ts: fc.integer({ min: 0, max: 24 }),
-        delay: fc.integer({ min: 0, max: 4 }),
-      }),
-      { minLength: 1, maxLength: 30 },
-    ),
+    raw: rawEventsArb(KEYS),
     bound: fc.integer({ min: 0, max: 4 }),
     change: fc.double({ min: 0, max: 1, noNaN: true }),
     contextFree: fc.boolean(),
   })
   .map(({ old, next, raw, bound, change, contextFree }) => {
-    const arrival = raw
-      .map((r, id) => ({ event: { id, key: r.key, type: r.type, v: r.v }, timestamp: r.ts, at: r.ts + Math.min(r.delay, bound) }))
-      .sort((a, b) => a.at - b.at || a.event.id - b.event.id)
-      .map(({ event, timestamp }) => ({ event, timestamp }));
+    const arrival = arrivalOf(raw, bound);
     return { old, next, arrival, bound, changeAt: Math.floor(change * (arrival.length + 1)), contextFree };
   });
 
@@ -76,16 +59,9 @@ type Item = TimedEvent<KEv> | { watermark: number } | { update: true };
 
 /** Events, a watermark after each (bounded out-of-orderness), and the update at `changeAt`. */
 function feedOf(c: Case): Item[] {
-  const out: Item[] = [];
-  let max = Number.NEGATIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  c.arrival.forEach((e, i) => {
-    if (i === c.changeAt) out.push({ update: true });
-    out.push(e);
-    max = Math.max(max, e.timestamp);
-    if (max - c.bound - 1 > last) out.push({ watermark: (last = max - c.bound - 1) });
-  });
-  if (c.changeAt >= c.arrival.length) out.push({ update: true });
+  const out: Item[] = withWatermarks(c.arrival, c.bound, () => true);
+  const at = c.changeAt < c.arrival.length ? out.indexOf(c.arrival[c.changeAt]) : out.length;
+  out.splice(at, 0, { update: true });
   return out;
 }
 
@@ -105,20 +81,14 @@ function reference(c: Case): Result {
   for (const key of KEYS) {
     const mine = c.arrival.filter((e) => e.event.key === key);
     const old = runPattern(patternOf(c, c.old), [...mine, { watermark: Infinity }], { mode: "eventTime" });
-    matches.push(...old.matches.filter((m) => firstTs(c, m) <= switchAt).map((m) => `${key} old| ${matchKey(m)}`));
-    timeouts.push(...old.timeouts.filter((t) => firstTs(c, t.match) <= switchAt).map((t) => `${key} old| ${matchKey(t.match)} @${t.timestamp}`));
+    matches.push(...old.matches.filter((m) => firstTs(c, m) <= switchAt).map((m) => showMatch(key, "old", m)));
+    timeouts.push(...old.timeouts.filter((t) => firstTs(c, t.match) <= switchAt).map((t) => showTimeout(key, "old", t)));
     const after = mine.filter((e) => e.timestamp > switchAt);
     const next = runPattern(patternOf(c, c.next), [...after, { watermark: Infinity }], { mode: "eventTime" });
-    matches.push(...next.matches.map((m) => `${key} new| ${matchKey(m)}`));
-    timeouts.push(...next.timeouts.map((t) => `${key} new| ${matchKey(t.match)} @${t.timestamp}`));
+    matches.push(...next.matches.map((m) => showMatch(key, "new", m)));
+    timeouts.push(...next.timeouts.map((t) => showTimeout(key, "new", t)));
   }
   return { matches: matches.sort(), timeouts: timeouts.sort() };
-}
-
-interface Out {
-  readonly key: string;
-  readonly patternId: string;
-  readonly match: Match<KEv>;
 }
 
 async function runOperator(c: Case, leveldb: boolean, restoreAt: number | null): Promise<Result> {
@@ -133,20 +103,11 @@ async function runOperator(c: Case, leveldb: boolean, restoreAt: number | null):
   const backend = async () => (leveldb ? LEVELDB : HEAP).make();
   let h = await OperatorHarness.forTwoInputOperator<KEv, PatternUpdate<"old" | "new">, Out>(factory, (e) => e.key, undefined, { backend: await backend() });
   h.processWatermark2(Number.POSITIVE_INFINITY);
-  const outs: Out[] = [];
-  const timedOut: Array<CepTimedOut<KEv, string>> = [];
-  const drain = () => {
-    outs.push(...h.extractOutputValues());
-    timedOut.push(...h.getSideOutput(CEP.timedOutTag).map((r) => r.value as CepTimedOut<KEv, string>));
-    h.clearOutput();
-  };
+  const out = new Collected();
   const feed = feedOf(c);
   for (let i = 0; i < feed.length; i++) {
     if (i === restoreAt) {
-      drain();
-      const snapshot = await h.snapshot();
-      await h.close();
-      h = await h.restore(snapshot, { backend: await backend() });
+      h = await out.restart(h, await backend());
       h.processWatermark2(Number.POSITIVE_INFINITY);
     }
     const x = feed[i];
@@ -158,12 +119,9 @@ async function runOperator(c: Case, leveldb: boolean, restoreAt: number | null):
     else h.processElement1(x.event, x.timestamp);
   }
   await h.endInput();
-  drain();
+  out.drain(h);
   await h.close();
-  return {
-    matches: outs.map((o) => `${o.key} ${o.patternId}| ${matchKey(o.match)}`).sort(),
-    timeouts: timedOut.map((t) => `${t.key} ${t.patternId}| ${matchKey(t.match)} @${t.timestamp}`).sort(),
-  };
+  return { matches: out.matches, timeouts: out.timeouts };
 }
 
 const describeCase = (c: Case) =>

@@ -18,21 +18,15 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { CEP, CepOperator, runPattern, type CepTimedOut, type Match, type Pattern, type TimedEvent, type Watermark } from "../../../src/cep/index.js";
+import { CEP, CepOperator, runPattern, type CepTimedOut, type Pattern, type TimedEvent, type Watermark } from "../../../src/cep/index.js";
 import { CollectSink, OperatorHarness, StreamExecutionEnvironment, WatermarkStrategy } from "../../../src/runtime/index.js";
 import { NONE, specArb, type Features } from "../reference/arbitraries.js";
 import { buildPattern } from "../reference/build-pattern.js";
-import { matchKey } from "../reference/reference.js";
-import type { Ev, EvType, PatternSpec } from "../reference/spec.js";
+import type { PatternSpec } from "../reference/spec.js";
 import { describeSpec } from "../reference/spec.js";
 import { BatchedSource, cleanupDirs, HEAP, LEVELDB } from "./helpers.js";
+import { arrivalOf, Collected, rawEventsArb, scale, showMatch, showTimeout, withWatermarks, type KEv, type Out } from "./property-helpers.js";
 
-/** `PROPERTY_RUNS_SCALE=20 npx vitest run test/cep/operator/property.test.ts` for a longer hunt. */
-const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? "1");
-
-interface KEv extends Ev {
-  readonly key: string;
-}
 type Item = TimedEvent<KEv> | Watermark;
 interface Case {
   readonly specs: readonly PatternSpec[];
@@ -66,47 +60,20 @@ const inertArb = specArb({ ...NONE, within: true, skips: true, quantifiers: true
 const caseArb = (spec: fc.Arbitrary<PatternSpec>, contextFree: fc.Arbitrary<boolean>, keys = KEYS.length): fc.Arbitrary<Case> => fc
   .record({
     specs: fc.array(spec, { minLength: 1, maxLength: 2 }),
-    raw: fc.array(
-      fc.record({
-        key: fc.constantFrom(...KEYS.slice(0, keys)),
-        type: fc.constantFrom<EvType>("a", "b", "c"),
-        v: fc.integer({ min: 0, max: 4 }),
-        ts: fc.integer({ min: 0, max: 24 }),
-        delay: fc.integer({ min: 0, max: 4 }),
-      }),
-      { minLength: 1, maxLength: 30 },
-    ),
+    raw: rawEventsArb(KEYS.slice(0, keys)),
     bound: fc.integer({ min: 0, max: 4 }),
     batch: fc.integer({ min: 1, max: 3 }),
     contextFree,
   })
-  .map(({ specs, raw, bound, batch, contextFree }) => {
-    // event i happens at ts and arrives at ts + delay (delay <= bound): never late for the bound
-    const arrival = raw
-      .map((r, id) => ({ event: { id, key: r.key, type: r.type, v: r.v }, timestamp: r.ts, at: r.ts + Math.min(r.delay, bound) }))
-      .sort((a, b) => a.at - b.at || a.event.id - b.event.id)
-      .map(({ event, timestamp }) => ({ event, timestamp }));
-    return { specs, arrival, bound, batch, contextFree };
-  });
+  .map(({ specs, raw, bound, batch, contextFree }) => ({ specs, arrival: arrivalOf(raw, bound), bound, batch, contextFree }));
 
 /** What the operator sees: the events, and after every batch but the last the bounded-out-of-orderness watermark. */
 function feedOf(c: Case): Item[] {
-  const out: Item[] = [];
-  let max = Number.NEGATIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  c.arrival.forEach((e, i) => {
-    out.push(e);
-    max = Math.max(max, e.timestamp);
-    const endOfBatch = (i + 1) % c.batch === 0 && i + 1 < c.arrival.length;
-    if (endOfBatch && max - c.bound - 1 > last) out.push({ watermark: (last = max - c.bound - 1) });
-  });
-  return out;
+  return withWatermarks(c.arrival, c.bound, (i) => (i + 1) % c.batch === 0 && i + 1 < c.arrival.length);
 }
 
 const patternsOf = (c: Case) =>
   c.specs.map((s, i) => ({ id: `p${i}`, pattern: buildPattern(s, { contextFree: c.contextFree }) as unknown as Pattern<KEv, any> }));
-const showMatch = (key: string, id: string, m: Match<KEv>) => `${key} ${id}| ${matchKey(m)}`;
-const showTimeout = (key: string, id: string, t: { match: Match<KEv>; timestamp: number }) => `${key} ${id}| ${matchKey(t.match)} @${t.timestamp}`;
 
 /** runPattern per key and pattern: on the feed with its watermarks, or (`sorted`) on each key's events alone. */
 function reference(c: Case, sorted: boolean): Result {
@@ -129,12 +96,6 @@ function reference(c: Case, sorted: boolean): Result {
   return { matches: matches.sort(), timeouts: timeouts.sort(), late };
 }
 
-interface Out {
-  readonly key: string;
-  readonly patternId: string;
-  readonly match: Match<KEv>;
-}
-
 function resultOf(outs: readonly Out[], timedOut: ReadonlyArray<CepTimedOut<KEv, string>>, late: number): Result {
   return {
     matches: outs.map((o) => showMatch(o.key, o.patternId, o.match)).sort(),
@@ -148,35 +109,22 @@ async function runHarness(c: Case, restoreAt: number | null, leveldb = false): P
   const factory = () =>
     new CepOperator<KEv, Out, string>(patternsOf(c), (match, ctx) => ctx.output({ key: ctx.getCurrentKey(), patternId: ctx.patternId, match }));
   let h = await OperatorHarness.forOperator<KEv, Out>(factory, (e) => e.key, { backend: await (leveldb ? LEVELDB : HEAP).make() });
-  const outs: Out[] = [];
-  const timedOut: Array<CepTimedOut<KEv, string>> = [];
-  let late = 0;
-  const drain = () => {
-    outs.push(...h.extractOutputValues());
-    timedOut.push(...h.getSideOutput(CEP.timedOutTag).map((r) => r.value as CepTimedOut<KEv, string>));
-    late += h.getSideOutput(CEP.lateTag).length;
-    h.clearOutput();
-  };
+  const out = new Collected();
   const feed = feedOf(c);
   for (let i = 0; i <= feed.length; i++) {
-    if (i === restoreAt) {
-      drain();
-      const snapshot = await h.snapshot();
-      await h.close();
-      h = await h.restore(snapshot, { backend: await (leveldb ? LEVELDB : HEAP).make() });
-    }
+    if (i === restoreAt) h = await out.restart(h, await (leveldb ? LEVELDB : HEAP).make());
     if (i === feed.length) break;
     const x = feed[i];
     if ("watermark" in x) h.processWatermark(x.watermark);
     else h.processElement(x.event, x.timestamp);
   }
   await h.endInput();
-  drain();
+  out.drain(h);
   // at the end nothing is buffered and no timer is left (a pattern without a window may keep partial matches)
   expect(h.keyedState!.getKeys("cep-buffer")).toEqual([]);
   expect(h.numEventTimeTimers()).toBe(0);
   await h.close();
-  return resultOf(outs, timedOut, late);
+  return { matches: out.matches, timeouts: out.timeouts, late: out.late };
 }
 
 /** The job: one source (a watermark after every poll), keyBy, CEP.patterns at `parallelism`, sinks. */
