@@ -4,24 +4,16 @@
  * polled; a job that falls behind finds a backlog, so latency measured from the *due* time counts
  * the time an event waited to be read (no coordinated omission).
  */
+import type { CardEvent } from "../../examples/fraud/events.js";
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from "../../src/runtime/index.js";
 
 /** Wall-clock ms with sub-millisecond resolution (the same clock as `Date.now()`). */
 export const clock = (): number => performance.timeOrigin + performance.now();
 
-/** A paced card purchase: what the bench rule and the 10 fraud rules read. */
-export interface PacedEvent {
+/** A paced card purchase (the fraud generator's shape): what the bench rule and the 10 fraud rules read. */
+export interface PacedEvent extends Omit<CardEvent, "type" | "declineReason"> {
   readonly seq: number;
   readonly type: "purchase";
-  readonly status: "approved" | "declined";
-  readonly cardId: string;
-  readonly accountId: string;
-  readonly amount: number;
-  readonly currency: "EUR";
-  readonly merchant: string;
-  readonly mcc: string;
-  readonly cardPresent: boolean;
-  readonly geo: { readonly city: string; readonly country: string; readonly lat: number; readonly lon: number };
   /** Event time: the due time in whole ms, so event time follows the schedule (monotonous). */
   readonly ts: number;
 }
