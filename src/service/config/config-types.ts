@@ -2,7 +2,7 @@
 export type SourceConfig =
   | { readonly type: "file"; readonly paths: readonly string[]; readonly watch: boolean; readonly watchIntervalMs: number; readonly outOfOrdernessMs: number; readonly idlenessMs: number }
   | { readonly type: "kafka"; readonly topics: readonly string[]; readonly groupId?: string; readonly offsetReset?: "earliest" | "latest"; readonly outOfOrdernessMs: number; readonly idlenessMs: number }
-  | { readonly type: "jetstream"; readonly stream: string; readonly consumer?: string; readonly filterSubjects?: readonly string[]; readonly outOfOrdernessMs: number; readonly idlenessMs: number };
+  | { readonly type: "jetstream"; readonly stream: string; readonly consumer?: string; readonly filterSubjects?: readonly string[]; readonly startFrom?: "all" | "new" | { readonly time: number }; readonly outOfOrdernessMs: number; readonly idlenessMs: number };
 
 /** One output of a named sink. */
 export type SinkConfig =

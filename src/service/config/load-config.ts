@@ -90,7 +90,7 @@ export function resolveConfig(doc: unknown, where: { file: string; baseDir: stri
     } else if (s.type === "kafka") {
       sources[name] = { type: "kafka", topics: s.topics, ...(s.groupId !== undefined && { groupId: s.groupId }), ...(s.offsetReset !== undefined && { offsetReset: s.offsetReset }), ...time };
     } else {
-      sources[name] = { type: "jetstream", stream: s.stream, ...(s.consumer !== undefined && { consumer: s.consumer }), ...(s.filterSubjects !== undefined && { filterSubjects: s.filterSubjects }), ...time };
+      sources[name] = { type: "jetstream", stream: s.stream, ...(s.consumer !== undefined && { consumer: s.consumer }), ...(s.filterSubjects !== undefined && { filterSubjects: s.filterSubjects }), ...(s.startFrom !== undefined && { startFrom: typeof s.startFrom === "string" ? s.startFrom : { time: Date.parse(s.startFrom.time) } }), ...time };
     }
   }
   const sinks: Record<string, SinkConfig[]> = {};
@@ -201,5 +201,5 @@ type RawTime = { outOfOrderness?: number | string; idleness?: number | string };
 type RawSource =
   | ({ type: "file"; path: string | string[]; watch?: boolean; watchIntervalMs?: number } & RawTime)
   | ({ type: "kafka"; topics: string[]; groupId?: string; offsetReset?: "earliest" | "latest" } & RawTime)
-  | ({ type: "jetstream"; stream: string; consumer?: string; filterSubjects?: string[] } & RawTime);
+  | ({ type: "jetstream"; stream: string; consumer?: string; filterSubjects?: string[]; startFrom?: "all" | "new" | { time: string } } & RawTime);
 type RawSink = Exclude<SinkConfig, { type: "file" }> | { type: "file"; path?: string; directory?: string };

@@ -131,6 +131,7 @@ export function buildSource(name: string, config: SourceConfig, ids: EventIdenti
         deadLetters,
         ...(config.consumer !== undefined && { consumer: config.consumer }),
         ...(config.filterSubjects !== undefined && { filterSubjects: config.filterSubjects }),
+        ...(config.startFrom !== undefined && { startFrom: config.startFrom }),
       }) as unknown as Source<RuleEvent, SourceSplit>;
   }
 }

@@ -32,6 +32,16 @@ describe("service config", () => {
     expect(config.deadLetters).toEqual({ type: "file", path: join(dir, "dead-letters.jsonl") });
   });
 
+  it("a JetStream source may start a first run at the end of the stream or at a time", () => {
+    const jetstream = (startFrom: unknown) =>
+      resolveConfig({ ...base, sources: { t: { type: "jetstream", stream: "S", startFrom } } }, { file: "v.json", baseDir: "/srv", env: {}, cwd: "/w" }).sources.t;
+    expect(jetstream("new")).toMatchObject({ startFrom: "new" });
+    expect(jetstream({ time: "2026-11-21T00:00:00Z" })).toMatchObject({ startFrom: { time: Date.UTC(2026, 10, 21) } });
+    expect(problems({ ...base, sources: { t: { type: "jetstream", stream: "S", startFrom: { time: "yesterday" } } } })).toContainEqual(
+      expect.stringMatching(/^vigil\.config\.json \/sources\/t\/startFrom\/time: must match /),
+    );
+  });
+
   it("reports each problem on one line at its JSON pointer", () => {
     expect(problems({ ...base, sources: { transactions: { type: "ftp", path: "x" } } })).toEqual([
       'vigil.config.json /sources/transactions/type: must be one of: "file", "kafka", "jetstream"',
