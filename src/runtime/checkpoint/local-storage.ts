@@ -17,6 +17,8 @@ const METADATA = "_metadata";
  * Versions 2 and 3 are read.
  */
 const FORMAT_VERSION = 3;
+/** Most time (ms) spent packing key groups before `write` yields to the event loop. */
+const PACK_SLICE_MS = 4;
 const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 /** Where one key group's entries are: a slice of a file, relative to the snapshot's directory. */
@@ -115,6 +117,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     const next = new Map<string, Record<number, KeyGroupRef & { abs: string }>>();
     // files are written concurrently: each fs call costs an event-loop turn, which a busy job makes long
     const writes: Array<Promise<void>> = [];
+    let sliceEnd = performance.now() + PACK_SLICE_MS;
     try {
       const operators: Metadata["operators"][number][] = [];
       for (const op of snapshot.operators) {
@@ -143,6 +146,11 @@ export class LocalCheckpointStorage implements CheckpointStorage {
               const chunks: Uint8Array[] = [];
               let offset = 0;
               for (const [kg, entries] of changed) {
+                // a large state is packed over several turns of the event loop: the job goes on between them
+                if (performance.now() >= sliceEnd) {
+                  await yieldTurn();
+                  sliceEnd = performance.now() + PACK_SLICE_MS;
+                }
                 const bytes = packEntries(entries);
                 chunks.push(bytes);
                 absRefs[Number(kg)] = { file: name, offset, length: bytes.length, abs };
@@ -319,6 +327,10 @@ async function writeDurably(file: string, chunks: readonly Uint8Array[]): Promis
   } finally {
     await h.close();
   }
+}
+
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 async function fsyncDir(dir: string): Promise<void> {

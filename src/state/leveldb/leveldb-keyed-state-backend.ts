@@ -22,6 +22,13 @@ export interface LevelDbCacheOptions {
    * serialisation (see docs/state.md for the measurements).
    */
   flushThreshold?: number;
+  /**
+   * Most entries a flush (or the flush that starts a snapshot) serialises in one turn of the event
+   * loop; default 1,000. A flush is cut into slices so that it never blocks the job for long.
+   */
+  flushSliceEntries?: number;
+  /** Most time (ms) a slice of a flush serialises before it yields; default 4. */
+  flushSliceMs?: number;
 }
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
@@ -36,9 +43,10 @@ const WRITE_BATCH = 4096;
  * synchronous and classic-level iterates only asynchronously). In front of LevelDB is a bounded
  * write-back cache of deserialised values (`LevelDbStateTable`): a hit costs what a heap access
  * costs; a miss is a synchronous `getSync` and a deserialisation; writes mark entries dirty, and
- * once `flushThreshold` are dirty, the next turn of the event loop serialises them all and writes
- * them with one asynchronous `db.batch`, during which they stay cached (so reads never see
- * LevelDB behind the cache).
+ * once `flushThreshold` are dirty, the next turn of the event loop captures them (O(1)) and a flush
+ * serialises them in slices of `flushSliceEntries` entries or `flushSliceMs` ms per turn,
+ * copy-on-write (`WriteBack`), writing them with asynchronous `db.batch` calls, during which they
+ * stay cached (so reads never see LevelDB behind the cache).
  * Flushes run one at a time, in order. Eviction is CLOCK-like: an eviction pass drops the clean
  * entries not touched since the previous pass.
  *
@@ -52,7 +60,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   private readonly metaById: StateMeta[] = [];
   private readonly tables = new Map<string, LevelDbStateTable>();
   private readonly cacheEntries: number;
-  private readonly writes: WriteBack;
+  readonly writes: WriteBack;
   private cached = 0;
   private evictAt: number;
   private encodedId: KeyId | undefined = undefined;
@@ -76,6 +84,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
         return dbKey(keyGroupForEncoded(bytes, this.maxParallelism), s.table.meta.id, bytes, s.ns);
       },
       this.maxParallelism,
+      { sliceEntries: options.flushSliceEntries ?? 1000, sliceMs: options.flushSliceMs ?? 4 },
     );
   }
 
@@ -83,6 +92,10 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   static async open(options: BackendOptions & LevelDbCacheOptions & { path: string }): Promise<LevelDbKeyedStateBackend> {
     if (options.cacheEntries !== undefined) positiveInt(options.cacheEntries, "cacheEntries");
     if (options.flushThreshold !== undefined) positiveInt(options.flushThreshold, "flushThreshold");
+    if (options.flushSliceEntries !== undefined) positiveInt(options.flushSliceEntries, "flushSliceEntries");
+    if (options.flushSliceMs !== undefined && !(options.flushSliceMs > 0)) {
+      throw new StateError(`flushSliceMs must be a positive number, got ${options.flushSliceMs}`, { code: "STATE_INVALID_ARGUMENT" });
+    }
     checkMaxParallelism(options.maxParallelism);
     checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
     await rm(options.path, { recursive: true, force: true });
@@ -159,9 +172,10 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     const self = { range: { start: r.start, end: r.end }, ok: new Promise<boolean>((resolve) => (settle = resolve)) };
     this.lastSnapshot = self;
     try {
-      // the flush serialises the dirty entries and swaps the changed key groups synchronously, in
-      // this call; the LevelDB snapshot is taken in the same link of the write chain as that
-      // flush's batch, so it sees exactly the state as of this call
+      // the flush captures the dirty entries (copy-on-write, O(1)) and swaps the changed key groups
+      // synchronously, in this call, then serialises and writes them in slices; the LevelDB
+      // snapshot is taken in the same link of the write chain, after that flush's last batch and
+      // before any later write, so it sees exactly the state as of this call
       const read = await this.writes.snapshotFlush((changed) => {
         const runs = incremental ? changedRuns(changed, r) : [r];
         return { changed, runs, dbSnapshot: runs.length === 0 ? undefined : this.db.snapshot() };
@@ -223,7 +237,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     this.restoredAt = this.clock();
     for (const t of this.tables.values()) t.clearCache();
     for (const m of this.metaById) m.reset();
-    this.writes.dirty = [];
+    this.writes.dropOpen();
     this.cached = 0;
     // the next snapshot is full: its base would be state this restore replaces
     this.lastSnapshot = undefined;
@@ -325,14 +339,14 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     const flushed = this.writes.flushedSeq;
     for (const t of this.tables.values()) {
       for (const s of t.def.values()) {
-        if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
+        if (s.gen === 0 && s.pin <= flushed && s.epoch < epoch) {
           t.def.delete(s.id);
           this.cached--;
         }
       }
       for (const [ns, m] of t.nsd) {
         for (const s of m.values()) {
-          if (!s.dirty && s.pin <= flushed && s.epoch < epoch) {
+          if (s.gen === 0 && s.pin <= flushed && s.epoch < epoch) {
             m.delete(s.id);
             this.cached--;
           }

@@ -7,10 +7,16 @@ import type { StateMeta } from "./state-meta.js";
 
 /** A cached entry: its deserialised stored value (undefined: known absent) and cache bookkeeping. */
 export class Slot {
-  dirty = false;
+  /**
+   * 0 when clean; otherwise the sequence number of the flush whose serialisation of this entry is
+   * still due: the write-back's open generation (dirty since the last capture) or a captured flush
+   * being serialised in slices (then the slot must be `settle`d before its value is handed out or
+   * changed).
+   */
+  gen = 0;
   /** Whether LevelDB holds a row for this entry (read from it, or written by a flush): a delete of an entry never written needs no write. */
   onDisk = false;
-  /** Sequence number of the flush writing this slot; pinned in the cache until that flush is done. */
+  /** Sequence number of the last flush that serialised this slot; pinned in the cache until that flush is written. */
   pin = 0;
 
   constructor(
@@ -22,12 +28,22 @@ export class Slot {
   ) {}
 }
 
+/** The part of the write-back a table checks on every access (see `WriteBack`). */
+export interface SlotWrites {
+  /** The open generation: a slot with `gen === open` is dirty and waits for the next capture. */
+  readonly open: number;
+  /** Serialises a slot for the captured flush that waits for it (copy-on-write). */
+  settle(slot: Slot): void;
+}
+
 /** What a table needs from its backend. */
 export interface SlotCache {
+  readonly writes: SlotWrites;
   readonly keyId: KeyId | undefined;
   readonly epoch: number;
   /** The stored bytes of the current key's entry in `ns` (`getSync`), or undefined. */
   readCurrent(stateId: number, ns: string): Uint8Array | undefined;
+  /** Records a slot as dirty in the open generation (call when `slot.gen !== writes.open`). */
   markDirty(slot: Slot): void;
   /** Called after a slot is added to a table (may evict others, never the new one). */
   slotAdded(): void;
@@ -62,6 +78,8 @@ export class LevelDbStateTable implements StateTable {
     const s = ns === "" ? this.def.get(id) : this.nsd.get(ns)?.get(id);
     if (s !== undefined) {
       s.epoch = this.cache.epoch;
+      // handed out: the caller may change it in place, so a captured flush waiting for it takes it now
+      if (s.gen !== 0 && s.gen !== this.cache.writes.open) this.cache.writes.settle(s);
       return s.v;
     }
     if (!this.meta.keys.has(id)) return undefined;
@@ -75,7 +93,7 @@ export class LevelDbStateTable implements StateTable {
       this.meta.added(s.id);
     }
     s.v = stored;
-    if (!s.dirty) this.cache.markDirty(s);
+    if (s.gen !== this.cache.writes.open) this.cache.markDirty(s);
   }
 
   delete(ns: string): void {
@@ -152,12 +170,14 @@ export class LevelDbStateTable implements StateTable {
   private purgeSlot(s: Slot): number {
     const ttl = this.state.ttl;
     if (s.v === undefined || ttl === undefined) return 0;
+    // the purge changes the value in place
+    if (s.gen !== 0 && s.gen !== this.cache.writes.open) this.cache.writes.settle(s);
     const r = purge(this.state.codec.shape, s.v, ttl.ttlMs, ttl.clock());
     if (r === Purged.Empty) {
       this.remove(s);
       return 1;
     }
-    if (r === Purged.Changed && !s.dirty) this.cache.markDirty(s);
+    if (r === Purged.Changed && s.gen !== this.cache.writes.open) this.cache.markDirty(s);
     return 0;
   }
 
@@ -165,7 +185,7 @@ export class LevelDbStateTable implements StateTable {
     if (s.v === undefined) return;
     this.meta.removed(s.id);
     s.v = undefined;
-    if (!s.dirty) this.cache.markDirty(s);
+    if (s.gen !== this.cache.writes.open) this.cache.markDirty(s);
   }
 
   /** The current key's slot for `ns`, loaded or created. */
@@ -175,6 +195,7 @@ export class LevelDbStateTable implements StateTable {
     const s = ns === "" ? this.def.get(id) : this.nsd.get(ns)?.get(id);
     if (s !== undefined) {
       s.epoch = this.cache.epoch;
+      if (s.gen !== 0 && s.gen !== this.cache.writes.open) this.cache.writes.settle(s);
       return s;
     }
     return this.load(id, ns, this.meta.keys.has(id) ? this.cache.readCurrent(this.meta.id, ns) : undefined);
