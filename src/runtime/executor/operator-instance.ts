@@ -376,25 +376,30 @@ export class OperatorInstance {
     if (b.kind !== "checkpoint") this.incrementalBase = false;
     let keyed: Promise<KeyedStateSnapshot> | undefined;
     let operator: unknown;
-    let timers: TimersSnapshot;
+    let timers: Promise<TimersSnapshot>;
     let operatorState: OperatorSnapshot["operatorState"];
     try {
       keyed = this.backend?.snapshot(undefined, { incremental, packed: true });
+      // copy-on-write: the timers are copied after the barrier, as the keyed state is
       timers = this.timers.snapshot();
       operator = this.op.snapshotState?.(b.id);
       operatorState = this.operatorState.snapshot();
     } catch (e) {
       return Promise.reject(e);
     }
-    return (async () => ({
-      kind: "operator" as const,
-      operatorId: this.node.operatorId,
-      subtaskIndex: this.subtaskIndex,
-      keyed: keyed === undefined ? undefined : await keyed,
-      timers,
-      operator: operator instanceof Promise ? await operator : operator,
-      operatorState,
-    }))();
+    return (async () => {
+      // awaited together: a failure of either is the snapshot's, never an unhandled rejection
+      const [keyedSnapshot, timersSnapshot] = await Promise.all([keyed, timers]);
+      return {
+        kind: "operator" as const,
+        operatorId: this.node.operatorId,
+        subtaskIndex: this.subtaskIndex,
+        keyed: keyedSnapshot,
+        timers: timersSnapshot,
+        operator: operator instanceof Promise ? await operator : operator,
+        operatorState,
+      };
+    })();
   }
 
   /** Checkpoint `id` is stored by every subtask: later keyed snapshots may be incremental against it. */

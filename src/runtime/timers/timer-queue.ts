@@ -1,4 +1,5 @@
 import type { StateKey } from "../../state/api.js";
+import { DEFAULT_SNAPSHOT_SLICE_TIMERS, TimerQueueSnapshot, type SliceScheduler, type SnapshotBucket, type TimerTuple } from "./timer-queue-snapshot.js";
 
 /** A registered timer: fires for `key` (undefined on a non-keyed operator) and `namespace` at `timestamp`. */
 export interface Timer {
@@ -47,8 +48,13 @@ class TimerSlots {
     this.listNs!.push(namespace);
   }
 
+  /** Whether timers were appended unchecked (`appendNew`). */
+  get hasAppended(): boolean {
+    return this.listKeys !== undefined && this.listKeys.length > 0;
+  }
+
   /** Removes an appended timer (a linear scan: deleting such timers is rare). */
-  private deleteAppended(key: StateKey | undefined, namespace: string): boolean {
+  deleteAppended(key: StateKey | undefined, namespace: string): boolean {
     const keys = this.listKeys;
     if (keys === undefined) return false;
     const id = keyId(key);
@@ -60,11 +66,6 @@ class TimerSlots {
       }
     }
     return false;
-  }
-
-  /** Deletes the timer of `id` (or, among appended timers, of key and namespace). */
-  deleteTimer(id: unknown, key: StateKey | undefined, namespace: string): boolean {
-    return (id !== ABSENT && this.delete(id)) || this.deleteAppended(key, namespace);
   }
 
   has(id: unknown): boolean {
@@ -101,6 +102,14 @@ class TimerSlots {
     const keys = this.listKeys;
     if (keys !== undefined) for (let i = 0; i < keys.length; i++) out.push({ key: keys[i], namespace: this.listNs![i], timestamp });
     return out;
+  }
+
+  /** Appends the timers as snapshot tuples, in the order of `values`. */
+  copyTo(timestamp: number, out: TimerTuple[]): void {
+    if (this.map !== undefined) for (const t of this.map.values()) out.push([t.key, t.namespace, timestamp]);
+    else if (this.one !== undefined) out.push([this.one.key, this.one.namespace, timestamp]);
+    const keys = this.listKeys;
+    if (keys !== undefined) for (let i = 0; i < keys.length; i++) out.push([keys[i], this.listNs![i], timestamp]);
   }
 
   /** Forgets the timers stored by identity (the appended ones stay). */
@@ -142,13 +151,21 @@ class TimerSlots {
  * the identity is the key alone, a number or string used as it is; the first timer of another
  * namespace turns the bucket to composite identities, re-keying it in order.
  */
-class Bucket {
+class Bucket implements SnapshotBucket {
   readonly timers = new TimerSlots();
   /** The namespace of every timer here, or undefined once namespaces are mixed. */
   private namespace: string | undefined;
 
-  constructor(namespace: string) {
+  constructor(
+    namespace: string,
+    /** The queue's snapshot epoch when created or last changed (see `TimerQueueSnapshot`). */
+    public stamp: number,
+  ) {
     this.namespace = namespace;
+  }
+
+  copyTo(ts: number, out: TimerTuple[]): void {
+    this.timers.copyTo(ts, out);
   }
 
   /** The identity of (key, namespace) in this bucket, switching to composite identities when needed. */
@@ -178,6 +195,16 @@ class Bucket {
   }
 }
 
+/** Options of a `TimerQueue`'s snapshots. */
+export interface TimerQueueOptions {
+  /** Timers copied per turn of the event loop by an asynchronous snapshot (default 10,000). */
+  readonly snapshotSliceTimers?: number;
+  /** A queue of at most this many timers is snapshotted synchronously (default 1,024). */
+  readonly syncSnapshotTimers?: number;
+  /** Runs a snapshot's next slice (default `setImmediate`; tests run them by hand). */
+  readonly schedule?: SliceScheduler;
+}
+
 /**
  * Timers of one time domain, deduplicated per (key, namespace, timestamp) as Flink's
  * `InternalTimerService`. Timers are grouped in one bucket per distinct timestamp and the
@@ -185,6 +212,10 @@ class Bucket {
  * entry. Timers of one timestamp fire in registration order. Within a timestamp, timers are
  * found by key alone while they share one namespace (see `Bucket`), so that registering the
  * timers of a window for many keys builds no string per timer.
+ *
+ * Snapshots (`snapshot`) are copy-on-write per bucket: the barrier copies nothing, a bucket is
+ * copied just before its first change after the barrier, the rest in slices afterwards (see
+ * `TimerQueueSnapshot`). Every change of a bucket's timers goes through `beforeChange`.
  */
 export class TimerQueue {
   private readonly heap: number[] = [];
@@ -192,6 +223,24 @@ export class TimerQueue {
   private firingTs = Number.NaN;
   private firingBucket: Bucket | undefined;
   private count = 0;
+  /** Bumped at each asynchronous snapshot's barrier; new and changed buckets are stamped with it. */
+  private epoch = 0;
+  /** Snapshots still walking the buckets, oldest first: they copy a bucket before it changes. */
+  private readonly pending: TimerQueueSnapshot[] = [];
+  private readonly sliceTimers: number;
+  private readonly syncTimers: number;
+  private readonly schedule: SliceScheduler;
+  /**
+   * Timers copied for snapshots synchronously: at a barrier (a small queue) or just before a
+   * bucket changes; not those copied in slices (for tests and diagnosis).
+   */
+  copiedTimers = 0;
+
+  constructor(options: TimerQueueOptions = {}) {
+    this.sliceTimers = Math.max(1, options.snapshotSliceTimers ?? DEFAULT_SNAPSHOT_SLICE_TIMERS);
+    this.syncTimers = options.syncSnapshotTimers ?? 1_024;
+    this.schedule = options.schedule ?? ((f) => void setImmediate(f));
+  }
 
   get size(): number {
     return this.count;
@@ -200,16 +249,18 @@ export class TimerQueue {
   add(key: StateKey | undefined, namespace: string, timestamp: number): void {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
-      bucket = new Bucket(namespace);
+      bucket = new Bucket(namespace, this.epoch);
       this.buckets.set(timestamp, bucket);
       this.push(timestamp);
     }
+    // re-keying the bucket (a second namespace) keeps its timers and their order
     const id = bucket.idFor(key, namespace);
     if (bucket.timers.has(id)) return;
     if (timestamp === this.firingTs) {
       const firingId = this.firingBucket!.lookupId(key, namespace);
       if (firingId !== ABSENT && this.firingBucket!.timers.has(firingId)) return;
     }
+    if (bucket.stamp < this.epoch) this.beforeChange(timestamp, bucket);
     bucket.timers.set(id, { key, namespace, timestamp });
     this.count++;
   }
@@ -221,27 +272,48 @@ export class TimerQueue {
   addNew(key: StateKey | undefined, namespace: string, timestamp: number): void {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
-      bucket = new Bucket(namespace);
+      bucket = new Bucket(namespace, this.epoch);
       this.buckets.set(timestamp, bucket);
       this.push(timestamp);
-    }
+    } else if (bucket.stamp < this.epoch) this.beforeChange(timestamp, bucket);
     bucket.timers.appendNew(key, namespace);
     this.count++;
   }
 
   delete(key: StateKey | undefined, namespace: string, timestamp: number): void {
     const bucket = this.buckets.get(timestamp);
-    if (bucket !== undefined) {
-      const id = bucket.lookupId(key, namespace);
-      if (bucket.timers.deleteTimer(id, key, namespace)) {
-        this.count--;
-        return;
-      }
+    if (bucket !== undefined && this.deleteFrom(bucket, timestamp, key, namespace)) {
+      this.count--;
+      return;
     }
-    if (timestamp === this.firingTs) {
-      const id = this.firingBucket!.lookupId(key, namespace);
-      if (this.firingBucket!.timers.deleteTimer(id, key, namespace)) this.count--;
+    if (timestamp === this.firingTs && this.deleteFrom(this.firingBucket!, timestamp, key, namespace)) this.count--;
+  }
+
+  /** Deletes the timer of (key, namespace) from `bucket`, copying the bucket first for pending snapshots. */
+  private deleteFrom(bucket: Bucket, ts: number, key: StateKey | undefined, namespace: string): boolean {
+    const timers = bucket.timers;
+    const id = bucket.lookupId(key, namespace);
+    if (id !== ABSENT && timers.has(id)) {
+      if (bucket.stamp < this.epoch) this.beforeChange(ts, bucket);
+      return timers.delete(id);
     }
+    if (!timers.hasAppended) return false;
+    if (bucket.stamp < this.epoch) this.beforeChange(ts, bucket);
+    return timers.deleteAppended(key, namespace);
+  }
+
+  /**
+   * Bucket `ts` is about to change and has not changed since the latest snapshot's barrier: every
+   * snapshot still walking whose barrier came after the bucket's last change gets a copy, then the
+   * bucket is stamped with the current epoch, so that it is not copied again until the next barrier.
+   */
+  private beforeChange(ts: number, bucket: Bucket): void {
+    for (const job of this.pending) {
+      if (!job.needs(bucket.stamp)) continue;
+      job.preserve(ts, bucket);
+      this.copiedTimers += bucket.timers.size;
+    }
+    bucket.stamp = this.epoch;
   }
 
   /** The earliest timestamp with a timer, or +Infinity. */
@@ -250,6 +322,7 @@ export class TimerQueue {
       const ts = this.heap[0];
       const bucket = this.buckets.get(ts);
       if (bucket !== undefined && bucket.timers.size > 0) return ts;
+      // an empty bucket: nothing for a snapshot to keep
       if (bucket !== undefined) this.buckets.delete(ts);
       this.pop();
     }
@@ -265,6 +338,9 @@ export class TimerQueue {
       const ts = this.peek();
       if (this.heap.length === 0 || ts > until) break;
       const bucket = this.buckets.get(ts)!;
+      if (bucket.stamp < this.epoch) this.beforeChange(ts, bucket);
+      // out of the queue: no snapshot copies it again
+      bucket.stamp = Number.POSITIVE_INFINITY;
       this.buckets.delete(ts);
       this.pop();
       this.firingTs = ts;
@@ -288,6 +364,35 @@ export class TimerQueue {
     return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 
+  /**
+   * Every timer as `[key, namespace, timestamp]`, by timestamp and in firing order within one,
+   * copied now: the synchronous snapshot (and the reference `snapshot` must equal).
+   */
+  snapshotNow(): TimerTuple[] {
+    const out: TimerTuple[] = [];
+    for (const t of this.all()) out.push([t.key, t.namespace, t.timestamp]);
+    return out;
+  }
+
+  /**
+   * A snapshot of the timers as they are now, the same as `snapshotNow()` gives, copied after
+   * this call returns: in slices between turns of the event loop, and bucket by bucket just
+   * before a bucket changes. A queue of at most `syncSnapshotTimers` timers is copied at once.
+   */
+  snapshot(): Promise<TimerTuple[]> {
+    if (this.count <= this.syncTimers) {
+      const out = this.snapshotNow();
+      this.copiedTimers += out.length;
+      return Promise.resolve(out);
+    }
+    const job = new TimerQueueSnapshot(++this.epoch, this.buckets.entries(), this.sliceTimers, this.schedule, (j) => {
+      const i = this.pending.indexOf(j);
+      if (i >= 0) this.pending.splice(i, 1);
+    });
+    this.pending.push(job);
+    return job.promise;
+  }
+
   /** Timers of one key (any namespace). */
   forKey(key: StateKey | undefined): Timer[] {
     const id = keyId(key);
@@ -295,6 +400,8 @@ export class TimerQueue {
   }
 
   clear(): void {
+    // snapshots in progress copy what they still need first
+    for (const job of [...this.pending]) job.finish();
     this.heap.length = 0;
     this.buckets.clear();
     this.count = 0;

@@ -1,6 +1,6 @@
 import type { StateKey } from "../../state/api.js";
 import { JobError } from "../../errors.js";
-import { TimerQueue, type Timer } from "./timer-queue.js";
+import { TimerQueue, type Timer, type TimerQueueOptions } from "./timer-queue.js";
 
 export type { Timer } from "./timer-queue.js";
 
@@ -38,7 +38,7 @@ export interface ProcessingTimeService {
 /** Which queue a timer came from. */
 export type TimeDomain = "event" | "processing";
 
-/** A snapshot of an operator's timers. */
+/** A snapshot of an operator's timers: per domain, by timestamp, in firing order within one. */
 export interface TimersSnapshot {
   event: Array<[StateKey | undefined, string, number]>;
   processing: Array<[StateKey | undefined, string, number]>;
@@ -46,8 +46,8 @@ export interface TimersSnapshot {
 
 /** The runtime's timer service of one operator subtask. */
 export class InternalTimerService implements OperatorTimerService {
-  readonly eventTimers = new TimerQueue();
-  readonly processingTimers = new TimerQueue();
+  readonly eventTimers: TimerQueue;
+  readonly processingTimers: TimerQueue;
   private watermark = Number.NEGATIVE_INFINITY;
   /** Which domain the timer being fired belongs to (for `OnTimerContext.timeDomain`). */
   firingDomain: TimeDomain = "event";
@@ -55,7 +55,12 @@ export class InternalTimerService implements OperatorTimerService {
   constructor(
     private readonly currentKey: () => StateKey | undefined,
     private readonly clock: ProcessingTimeService,
-  ) {}
+    /** How the queues take snapshots (tests set the slices and run them by hand). */
+    queueOptions: TimerQueueOptions = {},
+  ) {
+    this.eventTimers = new TimerQueue(queueOptions);
+    this.processingTimers = new TimerQueue(queueOptions);
+  }
 
   currentWatermark(): number {
     return this.watermark;
@@ -110,11 +115,21 @@ export class InternalTimerService implements OperatorTimerService {
     this.watermark = watermark;
   }
 
-  snapshot(): TimersSnapshot {
-    return {
-      event: this.eventTimers.all().map((t) => [t.key, t.namespace, t.timestamp]),
-      processing: this.processingTimers.all().map((t) => [t.key, t.namespace, t.timestamp]),
-    };
+  /**
+   * A snapshot of every timer as registered now, for a checkpoint barrier. Nothing is copied
+   * here (unless a queue is small): the queues copy their timers in slices after this returns,
+   * and a timestamp's timers just before they first change (copy-on-write, `TimerQueue.snapshot`).
+   * Resolves to what `snapshotNow()` would have given at this call.
+   */
+  snapshot(): Promise<TimersSnapshot> {
+    const event = this.eventTimers.snapshot();
+    const processing = this.processingTimers.snapshot();
+    return Promise.all([event, processing]).then(([e, p]) => ({ event: e, processing: p }));
+  }
+
+  /** Every timer copied now, synchronously (the reference for `snapshot`, in tests). */
+  snapshotNow(): TimersSnapshot {
+    return { event: this.eventTimers.snapshotNow(), processing: this.processingTimers.snapshotNow() };
   }
 
   /** Restores timers (only those `owns` accepts, when rescaling). */
