@@ -51,12 +51,26 @@ export interface ReloadConfig {
   readonly intervalMs: number;
 }
 
-/** Rule changes as messages (`{"op":"put","document":{...}}`, `{"op":"delete","id":"..."}`) on a core NATS subject. */
-export interface ControlConfig {
+/** Rule changes as messages (`{"op":"put","document":{...}}`, `{"op":"delete","id":"..."}`) on a core NATS subject or a Kafka topic. */
+export type ControlConfig = NatsControlConfig | KafkaControlConfig;
+
+/** The control stream on a core NATS subject: changes published while a service is down are not seen. */
+export interface NatsControlConfig {
   readonly type: "nats";
   /** Server URLs; default `NATS_URL`, else nats://127.0.0.1:4222. */
   readonly servers?: string | readonly string[];
   readonly subject: string;
+}
+
+/**
+ * The control stream on a Kafka topic: every service reads all its partitions from the earliest
+ * offset at each start, without a consumer group (docs/hot-reload.md).
+ */
+export interface KafkaControlConfig {
+  readonly type: "kafka";
+  readonly topic: string;
+  /** "host:port" of the brokers; default `KAFKA_BROKERS`. Credentials only from `KAFKA_SASL_*`. */
+  readonly brokers?: readonly string[];
 }
 
 /** The REST API of the running service (`api` in the config). */

@@ -158,7 +158,12 @@ export function resolveConfig(doc: unknown, where: { file: string; baseDir: stri
       debounceMs: raw.reload?.debounceMs ?? 200,
       intervalMs: raw.reload?.intervalMs ?? 2_000,
     },
-    control: raw.control === undefined ? undefined : { type: "nats", subject: raw.control.subject, ...(raw.control.servers !== undefined && { servers: raw.control.servers }) },
+    control:
+      raw.control === undefined
+        ? undefined
+        : raw.control.type === "kafka"
+          ? { type: "kafka", topic: raw.control.topic, ...(raw.control.brokers !== undefined && { brokers: raw.control.brokers }) }
+          : { type: "nats", subject: raw.control.subject, ...(raw.control.servers !== undefined && { servers: raw.control.servers }) },
     deadLetters:
       raw.deadLetters === undefined
         ? undefined
@@ -193,7 +198,7 @@ interface RawConfig {
   shutdown?: "checkpoint" | "savepoint";
   api?: { enabled?: boolean; host?: string; port?: number; tokenEnv?: string };
   reload?: { watch?: boolean; debounceMs?: number; intervalMs?: number };
-  control?: { type: "nats"; servers?: string | string[]; subject: string };
+  control?: { type: "nats"; servers?: string | string[]; subject: string } | { type: "kafka"; topic: string; brokers?: string[] };
   deadLetters?: { type: "file"; path: string } | { type: "nats"; servers?: string | string[]; subject: string };
 }
 

@@ -15,4 +15,5 @@ export {
 } from "./service-rules.js";
 export { PatternFolderWatcher, type FolderChange, type FolderWatcherOptions } from "./folder-watcher.js";
 export { Reloader, type ReloaderOptions, type JobChange, type ChangeResult } from "./reloader.js";
-export { subscribeControl, parseControlMessage, type ControlMessage, type ControlSubscription } from "./control-stream.js";
+export { subscribeControl, subscribeNatsControl, applyControlMessage, parseControlMessage, type ControlMessage, type ControlReply, type ControlSubscription } from "./control-stream.js";
+export { subscribeKafkaControl, type KafkaControlOptions } from "./kafka-control.js";

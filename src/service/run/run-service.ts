@@ -199,7 +199,17 @@ export async function startService(config: VigilConfig, options: StartServiceOpt
     await watcher.start();
     log.info({ patterns: config.patterns }, "watching the pattern folder for changes");
   }
-  const controlStream = config.control === undefined ? undefined : await subscribeControl(config.control, reloader, log);
+  let controlStream: Awaited<ReturnType<typeof subscribeControl>> | undefined;
+  try {
+    controlStream = config.control === undefined ? undefined : await subscribeControl(config.control, reloader, log);
+  } catch (err) {
+    // the job runs already: stop it (no snapshot to take, nothing was read on its behalf) before failing the start
+    watcher?.stop();
+    await client.cancel().catch(() => undefined);
+    await done.catch(() => undefined);
+    await deadLetters?.close().catch(() => undefined);
+    throw err;
+  }
   // when the job ends, nothing more to watch: a bounded run exits
   const cleanup = () => {
     watcher?.stop();

@@ -255,3 +255,11 @@ describe("a bounded run", () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe("a control stream that cannot be reached", () => {
+  it("fails the start (the job already launched is cancelled first)", async () => {
+    const pair = rule("pair", 1, "amount > 100", "amount > 200");
+    const closedPort = 1; // nothing listens there
+    await expect(start({ "pair.json": pair }, { control: { type: "nats", servers: `nats://127.0.0.1:${closedPort}`, subject: "vigil.rules.none" } })).rejects.toThrow();
+  });
+});
