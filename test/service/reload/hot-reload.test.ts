@@ -3,114 +3,18 @@
  * in changed files, rejects broken ones (the old version keeps running), stops removed rules,
  * and takes rules from the REST API's control and from a control stream on NATS.
  */
-import { appendFile, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Alert } from "../../../src/service/alert.js";
 import { resolveConfig } from "../../../src/service/config/index.js";
 import { createLogger } from "../../../src/service/log.js";
-import { startService, type RunningService } from "../../../src/service/run/index.js";
+import { startService } from "../../../src/service/run/index.js";
+import { rule, shown, startTestService, stopServices, until, versions } from "./helpers.js";
 
-interface Log {
-  readonly level: number;
-  readonly msg: string;
-  readonly [k: string]: unknown;
-}
-
-/** A rule over processing time: `first` then (followedBy) `then` of one card. */
-function rule(id: string, version: number, first: string, then: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    version,
-    source: "tx",
-    key: "card",
-    eventTime: null,
-    stages: [
-      { name: "x", where: `kind == '${first}'` },
-      { name: "y", where: `kind == '${then}'` },
-    ],
-    alert: { severity: "low", fields: { n: "count($x)" }, sinks: ["alerts"] },
-    ...extra,
-  };
-}
-
-interface Service {
-  readonly dir: string;
-  readonly svc: RunningService;
-  readonly alerts: () => Alert[];
-  readonly logs: Log[];
-  send(...events: Array<Record<string, unknown>>): Promise<void>;
-  writeRule(name: string, doc: unknown): Promise<void>;
-}
-
-const running: Service[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    await s.svc.stop().catch(() => undefined);
-    await s.svc.done.catch(() => undefined);
-    await rm(s.dir, { recursive: true, force: true });
-  }
-});
-
-let fileNo = 0;
-async function start(rules: Record<string, unknown>, extraConfig: Record<string, unknown> = {}): Promise<Service> {
-  const dir = await mkdtemp(join(tmpdir(), "vigil-reload-"));
-  await mkdir(join(dir, "patterns"));
-  await mkdir(join(dir, "incoming"));
-  for (const [name, doc] of Object.entries(rules)) await writeFile(join(dir, "patterns", name), JSON.stringify(doc, null, 2));
-  const config = resolveConfig(
-    {
-      patterns: "patterns",
-      sources: { tx: { type: "file", path: "incoming", watch: true, watchIntervalMs: 50 } },
-      sinks: { alerts: { type: "console" } },
-      state: { backend: "heap" },
-      checkpoints: { intervalMs: 0, directory: ".vigil/checkpoints" },
-      api: { enabled: false },
-      reload: { watch: true, debounceMs: 50, intervalMs: 200 },
-      ...extraConfig,
-    },
-    { file: join(dir, "vigil.config.json"), baseDir: dir, env: {} },
-  );
-  let out = "";
-  const logs: Log[] = [];
-  const log = createLogger({ level: "info", format: "json", destination: { write: (line: string) => void logs.push(JSON.parse(line) as Log) } });
-  const svc = await startService(config, { stdout: { write: (s: string) => ((out += s), true) }, log });
-  const s: Service = {
-    dir,
-    svc,
-    logs,
-    alerts: () => out.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Alert),
-    async send(...events) {
-      // renamed into place: the file source never sees half a file
-      const tmp = join(dir, `e${fileNo}.tmp`);
-      await writeFile(tmp, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
-      await rename(tmp, join(dir, "incoming", `e${fileNo++}.jsonl`));
-    },
-    async writeRule(name, doc) {
-      // as editors save: a temp file renamed over the old one
-      const tmp = join(dir, "patterns", `.${name}.swp`);
-      await writeFile(tmp, typeof doc === "string" ? doc : JSON.stringify(doc, null, 2));
-      await rename(tmp, join(dir, "patterns", name));
-    },
-  };
-  running.push(s);
-  return s;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const versions = (s: Service) => s.svc.control.rules().map((r) => `${r.id}@${r.version}:${r.state}`).sort();
-const shown = (alerts: Alert[]) => alerts.map((a) => `${a.rule}@${a.version} ${String(a.key)} n=${String(a.fields.n)}`).sort();
+afterEach(stopServices);
+const start = (rules: Record<string, unknown>, extraConfig: Record<string, unknown> = {}) => startTestService(rules, extraConfig);
 
 describe("hot reload of the pattern folder", () => {
   it("a changed file is swapped in: the old version finishes its partial match, new ones use the new version", async () => {

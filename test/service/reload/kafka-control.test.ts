@@ -5,50 +5,15 @@
  * Skipped when the mock cannot be built here (no C compiler or no librdkafka-dev).
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Alert } from "../../../src/service/alert.js";
 import { ConfigError, resolveConfig } from "../../../src/service/config/index.js";
-import { createLogger } from "../../../src/service/log.js";
-import { startService, type RunningService } from "../../../src/service/run/index.js";
+import { baseConfig, rule, shown, startTestService, stopServices, until, versions } from "./helpers.js";
 import { kafkaMockAvailable } from "../../../tools/kafka-mock/index.js";
 import { uniqueName, useMockCluster } from "../../connectors/kafka/source-helpers.js";
 
-interface Log {
-  readonly level: number;
-  readonly msg: string;
-  readonly [k: string]: unknown;
-}
-
-/** A rule over processing time: `first` then (followedBy) `then` of one card. */
-function rule(id: string, version: number, first: string, then: string): Record<string, unknown> {
-  return {
-    id,
-    version,
-    source: "tx",
-    key: "card",
-    eventTime: null,
-    stages: [
-      { name: "x", where: `kind == '${first}'` },
-      { name: "y", where: `kind == '${then}'` },
-    ],
-    alert: { severity: "low", fields: { n: "count($x)" }, sinks: ["alerts"] },
-  };
-}
-
-const baseConfig = (extra: Record<string, unknown>) => ({
-  patterns: "patterns",
-  sources: { tx: { type: "file", path: "incoming", watch: true, watchIntervalMs: 50 } },
-  sinks: { alerts: { type: "console" } },
-  state: { backend: "heap" },
-  checkpoints: { intervalMs: 0, directory: ".vigil/checkpoints" },
-  api: { enabled: false },
-  reload: { watch: true, debounceMs: 50, intervalMs: 200 },
-  ...extra,
-});
 
 describe("control stream config", () => {
   const resolve = (control: unknown) => resolveConfig(baseConfig({ control }), { file: "/tmp/x/vigil.config.json", baseDir: "/tmp/x", env: {} });
@@ -90,60 +55,9 @@ describe.skipIf(!kafkaMockAvailable())("control stream on a Kafka topic (librdka
     await producer?.disconnect();
   });
 
-  interface Service {
-    readonly dir: string;
-    readonly svc: RunningService;
-    readonly alerts: () => Alert[];
-    readonly logs: Log[];
-    send(...events: Array<Record<string, unknown>>): Promise<void>;
-  }
-  const running: Service[] = [];
-  afterEach(async () => {
-    for (const s of running.splice(0)) {
-      await s.svc.stop().catch(() => undefined);
-      await s.svc.done.catch(() => undefined);
-      await rm(s.dir, { recursive: true, force: true });
-    }
-  });
-
-  let fileNo = 0;
-  async function start(rules: Record<string, unknown>, topic: string): Promise<Service> {
-    const dir = await mkdtemp(join(tmpdir(), "vigil-kafka-control-"));
-    await mkdir(join(dir, "patterns"));
-    await mkdir(join(dir, "incoming"));
-    for (const [name, doc] of Object.entries(rules)) await writeFile(join(dir, "patterns", name), JSON.stringify(doc, null, 2));
-    const config = resolveConfig(baseConfig({ control: { type: "kafka", topic, brokers: fx.mock.brokers } }), { file: join(dir, "vigil.config.json"), baseDir: dir, env: {} });
-    let out = "";
-    const logs: Log[] = [];
-    const log = createLogger({ level: "debug", format: "json", destination: { write: (line: string) => void logs.push(JSON.parse(line) as Log) } });
-    const svc = await startService(config, { stdout: { write: (s: string) => ((out += s), true) }, log });
-    const s: Service = {
-      dir,
-      svc,
-      logs,
-      alerts: () => out.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Alert),
-      async send(...events) {
-        const tmp = join(dir, `e${fileNo}.tmp`);
-        await writeFile(tmp, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
-        await rename(tmp, join(dir, "incoming", `e${fileNo++}.jsonl`));
-      },
-    };
-    running.push(s);
-    return s;
-  }
-
-  async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  const versions = (s: Service) => s.svc.control.rules().map((r) => `${r.id}@${r.version}:${r.state}`).sort();
-  const shown = (alerts: Alert[]) => alerts.map((a) => `${a.rule}@${a.version} ${String(a.key)} n=${String(a.fields.n)}`).sort();
+  afterEach(stopServices);
+  const start = (rules: Record<string, unknown>, topic: string) =>
+    startTestService(rules, { control: { type: "kafka", topic, brokers: fx.mock.brokers } }, "debug");
   /** Produces control messages keyed by rule id (as a compacted topic wants them) into one partition. */
   const produce = (topic: string, partition: number, ...messages: Array<{ key: string; value: string | null }>) => producer.send({ topic, messages: messages.map((m) => ({ ...m, partition })) });
   const put = (doc: Record<string, unknown>) => ({ key: String(doc.id), value: JSON.stringify({ op: "put", document: doc }) });
