@@ -5,6 +5,20 @@ import { TimerQueue } from "../../src/runtime/timers/timer-queue.js";
 import { WatermarkStrategy } from "../../src/runtime/index.js";
 
 describe("StatusWatermarkValve", () => {
+  it("when the last active channel goes idle, the highest watermark any channel reached passes (as Flink)", () => {
+    const v = new StatusWatermarkValve(2);
+    // channel 0 runs ahead while channel 1, still active, holds the output back
+    expect(v.inputWatermark(0, 299)).toBeUndefined();
+    // channel 0 goes idle first: channel 1 (at the start of time) alone is active, nothing passes
+    expect(v.inputIdle(0, true)).toBeUndefined();
+    // then channel 1: every channel idle; 299 was held back only by channel 1 and must not be lost
+    expect(v.inputIdle(1, true)).toBe(299);
+    expect(v.current).toBe(299);
+    // and a later idle change does not move it back
+    expect(v.inputIdle(0, false)).toBeUndefined();
+    expect(v.inputIdle(0, true)).toBeUndefined();
+  });
+
   it("emits the minimum over active channels, never backwards", () => {
     const v = new StatusWatermarkValve(3);
     expect(v.inputWatermark(0, 10)).toBeUndefined();

@@ -53,6 +53,15 @@ export class StatusWatermarkValve {
       this.aligned[channel] = this.watermarks[channel] >= this.lastOutput;
       return undefined;
     }
+    if (this.allIdle) {
+      // as Flink: the last channel going idle flushes the highest watermark any channel reached,
+      // which the channel idle now may have been holding back
+      let max = Number.NEGATIVE_INFINITY;
+      for (const wm of this.watermarks) if (wm > max) max = wm;
+      if (max <= this.lastOutput) return undefined;
+      this.lastOutput = max;
+      return max;
+    }
     return this.recompute();
   }
 

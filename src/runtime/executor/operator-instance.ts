@@ -431,8 +431,11 @@ export class OperatorInstance {
       const wm = this.inputWatermarks[g.index - 1];
       if (wm < min) min = wm;
     }
-    // every input idle: nothing moves time forward (as Flink: the output goes idle instead)
-    if (active === 0) return;
+    // every input idle: as Flink's combined watermark, the highest any input reached
+    if (active === 0) {
+      min = Number.NEGATIVE_INFINITY;
+      for (const g of this.gates) if (this.inputWatermarks[g.index - 1] > min) min = this.inputWatermarks[g.index - 1];
+    }
     if (min <= this.combined) return;
     if (this.env.batch && min !== MAX_WATERMARK) return;
     this.advanceWatermark(min);
