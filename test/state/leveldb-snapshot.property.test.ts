@@ -8,13 +8,12 @@ import {
   ReducingStateDescriptor,
   StateTtlConfig,
   ValueStateDescriptor,
-  type AggregateFunction,
   type KeyedStateBackend,
   type KeyedStateSnapshot,
   type KeyGroupRange,
   type StateKey,
 } from "../../src/state/index.js";
-import { keyGroupOfId, type KeyId } from "../../src/state/internal/key-id.js";
+import { countAndSum, dump, MAX_PARALLELISM, NAMESPACES, rangeArb, type Dump } from "./snapshot-model.js";
 import { cleanupDirs, createBackend, LEVELDB, ManualClock } from "./backends.js";
 
 afterAll(cleanupDirs);
@@ -29,20 +28,8 @@ afterAll(cleanupDirs);
  * snapshot, restored, must equal a deep copy of the heap's tables at its barrier.
  */
 
-const MAX_PARALLELISM = 8;
 const KEYS: StateKey[] = [1, 2, 3, 17, "a", "b", ["k", 1], { id: 7 }];
-const NAMESPACES = ["", "w1", "w2"];
 
-const countAndSum: AggregateFunction<number, { count: number; sum: number }, { count: number; sum: number }> = {
-  createAccumulator: () => ({ count: 0, sum: 0 }),
-  add: (v, acc) => {
-    acc.count++;
-    acc.sum += v;
-    return acc;
-  },
-  getResult: (acc) => acc,
-  merge: (a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
-};
 
 // no background cleanup: which entries a sweep examines differs between the backends
 const ttl = StateTtlConfig.newBuilder(2).setUpdateType("OnReadAndWrite").build();
@@ -89,37 +76,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("snapshot" as const),
       incremental: fc.boolean(),
-      range: fc.option(fc.integer({ min: 0, max: MAX_PARALLELISM - 1 }).chain((start) => fc.record({ start: fc.constant(start), end: fc.integer({ min: start, max: MAX_PARALLELISM - 1 }) })), { nil: undefined }),
+      range: rangeArb,
     }),
     weight: 2,
   },
   { arbitrary: fc.record({ op: fc.constant("settle" as const), which: fc.nat() }), weight: 2 },
 );
 
-type Dump = Record<string, Array<[string, string, unknown]>>;
-
-/**
- * A comparable deep copy of a heap backend's tables: state -> sorted [namespace, key id, stored
- * value], of the key groups in `range` (default all) that `only` accepts (default all).
- */
-function dump(b: KeyedStateBackend, range?: KeyGroupRange, only: (kg: number) => boolean = () => true): Dump {
-  const tables = (b as unknown as { tables: Map<string, { def: Map<KeyId, unknown>; nsd: Map<string, Map<KeyId, unknown>> }> }).tables;
-  const out: Dump = {};
-  for (const [name, t] of tables) {
-    const rows: Array<[string, string, unknown]> = [];
-    const add = (ns: string, m: Map<KeyId, unknown>) => {
-      for (const [id, v] of m) {
-        const kg = keyGroupOfId(id, MAX_PARALLELISM);
-        if ((range === undefined || (kg >= range.start && kg <= range.end)) && only(kg)) rows.push([ns, `${typeof id}:${id}`, structuredClone(v)]);
-      }
-    };
-    add("", t.def);
-    for (const [ns, m] of t.nsd) add(ns, m);
-    rows.sort((x, y) => (`${x[0]}|${x[1]}` < `${y[0]}|${y[1]}` ? -1 : 1));
-    if (rows.length > 0) out[name] = rows;
-  }
-  return out;
-}
 
 function handlesOf(b: KeyedStateBackend) {
   return {
