@@ -9,6 +9,10 @@
  * `MessagePort`, encoded by the job's `numericRecordCodec` (three float64s per event, the buffer
  * transferred). The windows' results stay in the worker that computed them;
  * only each worker's checksum comes back to the main thread.
+ *
+ * The third side reads the same events from a source partitioned by key group
+ * (`key-partitioned-source.ts`) keyed by `DataStreamUtils.reinterpretAsKeyedStream`: each worker
+ * reads only its own keys and nothing crosses threads.
  */
 import { deserialize, serialize } from "node:v8";
 import { StreamExecutionEnvironment, numericRecordCodec } from "../../src/runtime/index.js";
@@ -21,9 +25,9 @@ import { buildWindowJob, windowJobModule } from "./window-job.js";
  * Runs the window job on `parallelism` worker threads; returns its checksum. The job module is
  * the compiled `window-job.js` beside this file (under a TypeScript loader, the `.ts` source).
  */
-export async function windowJobOnWorkers(input: WindowInput, parallelism: number): Promise<string> {
+export async function windowJobOnWorkers(input: WindowInput, parallelism: number, partitioned = false): Promise<string> {
   const env = new StreamExecutionEnvironment();
-  const options = { ...input, parallelism };
+  const options = { ...input, parallelism, partitioned };
   const sink = buildWindowJob(env, options);
   env.setExecutor(new WorkerExecutor({ jobModule: windowJobModule(options), threads: parallelism }));
   await env.execute(`window job on ${parallelism} worker thread(s)`);

@@ -42,10 +42,17 @@ export function hash32(x: number): number {
   return x >>> 0;
 }
 
+/** The key of event `i` (without making the event). */
+export function keyAtIndex(input: WindowInput): (i: number) => number {
+  const { keys } = input;
+  // "| 0": a small integer, as JSON.parse gives whole numbers (a uint32 remainder is a boxed double)
+  return (i) => (hash32(i) % keys) | 0;
+}
+
 /** The generator of a stream: index -> event (a new object each call, one hidden class). */
 export function eventGenerator(input: WindowInput): (i: number) => WindowEvent {
   const { keys, eventsPerMs } = input;
-  return (i) => ({ key: hash32(i) % keys, value: hash32(i ^ 0x5bd1e995) % 1000, ts: START_TS + Math.floor(i / eventsPerMs) });
+  return (i) => ({ key: (hash32(i) % keys) | 0, value: (hash32(i ^ 0x5bd1e995) % 1000) | 0, ts: START_TS + Math.floor(i / eventsPerMs) });
 }
 
 /** The timestamp of an event (the sides' timestamp assigner). */

@@ -10,15 +10,19 @@
  *   .sinkTo(checksums.input());
  * ```
  *
+ * With `partitioned`, the source is split by key group and `keyBy` becomes
+ * `DataStreamUtils.reinterpretAsKeyedStream(stream, keyOf)`: the same windows with no exchange.
+ *
  * As a job module (its default export), it takes its parameters from its own URL's query string,
- * `window-job.js?events=5000000&keys=100000&eventsPerMs=5&parallelism=2`: every worker imports the
+ * `window-job.js?events=5000000&keys=100000&eventsPerMs=5&parallelism=2&partitioned=0`: every worker imports the
  * module by the same URL and so builds the same job.
  */
-import { DataGeneratorSource, WatermarkStrategy, numericRecordCodec, type StreamExecutionEnvironment } from "../../src/runtime/index.js";
+import { DataGeneratorSource, DataStreamUtils, WatermarkStrategy, numericRecordCodec, type StreamExecutionEnvironment } from "../../src/runtime/index.js";
 import { TumblingEventTimeWindows, type ProcessWindowFunction, type TimeWindow } from "../../src/runtime/windowing/index.js";
 import type { AggregateFunction, StateBackendFactory } from "../../src/state/index.js";
 import { ChecksumSink, type WindowResult } from "./window-checksum.js";
-import { eventGenerator, keyOf, tsOf, WINDOW_MS, type WindowEvent, type WindowInput } from "./window-events.js";
+import { KeyPartitionedGeneratorSource } from "./key-partitioned-source.js";
+import { eventGenerator, keyAtIndex, keyOf, tsOf, WINDOW_MS, type WindowEvent, type WindowInput } from "./window-events.js";
 
 /** A window's accumulator: count and sum so far. */
 export interface CountSum {
@@ -49,6 +53,11 @@ export interface WindowJobOptions extends WindowInput {
   readonly parallelism: number;
   /** Default: the environment's (heap). */
   readonly backend?: StateBackendFactory;
+  /**
+   * Read the events from a source partitioned by key group and key them with
+   * `DataStreamUtils.reinterpretAsKeyedStream` instead of `keyBy`: no exchange between subtasks.
+   */
+  readonly partitioned?: boolean;
 }
 
 /** Adds the window job to `env`; the returned sink holds one checksum per subtask at the end. */
@@ -56,15 +65,22 @@ export function buildWindowJob(env: StreamExecutionEnvironment, options: WindowJ
   env.setParallelism(options.parallelism);
   if (options.backend !== undefined) env.setStateBackend(options.backend);
   const checksums = new ChecksumSink();
-  env
-    .fromSource(
-      new DataGeneratorSource(eventGenerator(options), options.events),
-      WatermarkStrategy.forMonotonousTimestamps<WindowEvent>().withTimestampAssigner(tsOf),
-      "events",
-    )
-    // three numbers per event across threads instead of a structured clone (used at parallelism > 1 on workers)
-    .withRecordCodec(numericRecordCodec<WindowEvent>(["key", "value", "ts"]))
-    .keyBy(keyOf)
+  const strategy = WatermarkStrategy.forMonotonousTimestamps<WindowEvent>().withTimestampAssigner(tsOf);
+  const keyed = options.partitioned
+    ? DataStreamUtils.reinterpretAsKeyedStream(
+        env.fromSource(
+          new KeyPartitionedGeneratorSource(eventGenerator(options), keyAtIndex(options), options.keys, options.events, env.getMaxParallelism()),
+          strategy,
+          "events",
+        ),
+        keyOf,
+      )
+    : env
+        .fromSource(new DataGeneratorSource(eventGenerator(options), options.events), strategy, "events")
+        // three numbers per event across threads instead of a structured clone (used at parallelism > 1 on workers)
+        .withRecordCodec(numericRecordCodec<WindowEvent>(["key", "value", "ts"]))
+        .keyBy(keyOf);
+  keyed
     .window(TumblingEventTimeWindows.of(WINDOW_MS))
     .aggregate(countAndSum, toWindowResult)
     .sinkTo(checksums.input(), "checksum");
@@ -79,6 +95,7 @@ export function windowJobModule(options: Omit<WindowJobOptions, "backend">): URL
     keys: String(options.keys),
     eventsPerMs: String(options.eventsPerMs),
     parallelism: String(options.parallelism),
+    partitioned: options.partitioned ? "1" : "0",
   }).toString();
   return url;
 }
@@ -91,5 +108,11 @@ export default function build(env: StreamExecutionEnvironment): void {
     if (!(v > 0) || !Number.isFinite(v)) throw new Error(`window-job: query parameter ${name} must be a positive number, got ${q.get(name)}`);
     return v;
   };
-  buildWindowJob(env, { events: num("events"), keys: num("keys"), eventsPerMs: num("eventsPerMs"), parallelism: num("parallelism") });
+  buildWindowJob(env, {
+    events: num("events"),
+    keys: num("keys"),
+    eventsPerMs: num("eventsPerMs"),
+    parallelism: num("parallelism"),
+    partitioned: q.get("partitioned") === "1",
+  });
 }

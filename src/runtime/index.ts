@@ -7,6 +7,7 @@ export { RestartStrategies, type RestartStrategy } from "./checkpoint/restart-st
 export type { RestoreSettings } from "./checkpoint/restore.js";
 export { DataStream, DataStreamSink } from "./datastream/data-stream.js";
 export { KeyedStream } from "./datastream/keyed-stream.js";
+export { DataStreamUtils } from "./datastream/data-stream-utils.js";
 export { ConnectedStreams } from "./datastream/connected-streams.js";
 export { BroadcastStream } from "./datastream/broadcast-stream.js";
 export { WatermarkStrategy, type TimestampAssigner } from "./event-time/watermark-strategy.js";

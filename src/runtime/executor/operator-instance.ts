@@ -315,10 +315,44 @@ export class OperatorInstance {
       };
     }
     const backend = this.backend!;
+    if (this.unpartitionedInput(input)) {
+      // keyed without a hash exchange (reinterpretAsKeyedStream): both backends refuse the first
+      // entry of a key outside their key groups (Flink does not check); say why it got here
+      return (v, ts) => {
+        backend.setCurrentKey(keyOf(v));
+        try {
+          bound(v, ts);
+        } catch (e) {
+          throw (e as { code?: unknown }).code === "STATE_KEY_OUT_OF_RANGE" ? this.misroutedKey(backend, e) : e;
+        }
+      };
+    }
     return (v, ts) => {
       backend.setCurrentKey(keyOf(v));
       bound(v, ts);
     };
+  }
+
+  /**
+   * Whether a keyed input reaches this subtask other than by a hash exchange on its key: then its
+   * keys are only as partitioned as the upstream made them. (A `keyBy` input is always hashed.)
+   */
+  private unpartitionedInput(input: 1 | 2): boolean {
+    return this.node.parallelism > 1 && this.node.inputs.some((e) => e.inputIndex === input && e.partitioner.kind !== "hash");
+  }
+
+  private misroutedKey(backend: KeyedStateBackend, cause: unknown): JobError {
+    const key = backend.getCurrentKey();
+    const kg = backend.getCurrentKeyGroup();
+    const range = backend.keyGroupRange;
+    let owner = 0;
+    while (owner < this.node.parallelism - 1 && keyGroupRangeForSubtask(this.node.maxParallelism, this.node.parallelism, owner).end < kg) owner++;
+    return new JobError(
+      `operator "${this.node.name}" (subtask ${this.subtaskIndex}): key ${JSON.stringify(key)} is in key group ${kg}, which subtask ${owner} owns, ` +
+        `not this one (key groups ${range.start}-${range.end}). Its input was reinterpreted as keyed (reinterpretAsKeyedStream) but is not ` +
+        `partitioned by Vigil's key groups: partition it with keyGroupFor(key, ${this.node.maxParallelism}) and keyGroupRangeForSubtask, or use keyBy`,
+      { code: "JOB_KEY_NOT_PARTITIONED", cause },
+    );
   }
 
   /** A checkpoint barrier on `ch`: block the channel until every input channel has delivered it. */

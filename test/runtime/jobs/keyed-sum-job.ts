@@ -1,6 +1,7 @@
 /** A job module for the worker-thread executor tests: keyed running sums and timers over 4 splits. */
 import {
   CollectSink,
+  DataStreamUtils,
   WatermarkStrategy,
   numericRecordCodec,
   type Collector,
@@ -12,6 +13,7 @@ import {
 } from "../../../src/runtime/index.js";
 import { MapStateDescriptor } from "../../../src/state/descriptors.js";
 import type { MapState } from "../../../src/state/api.js";
+import { keyGroupFor, keyGroupRangeForSubtask } from "../../../src/state/key-group.js";
 import { ListSplitsSource } from "../helpers.js";
 
 export interface Event {
@@ -65,4 +67,32 @@ export default function build(env: StreamExecutionEnvironment, parallelism = 2, 
 /** The same job, its events crossing threads through a numeric record codec. */
 export function buildWithCodec(env: StreamExecutionEnvironment): CollectSink<string> {
   return build(env, 2, 20_000, true);
+}
+
+/**
+ * The events of `events(n)` regrouped into one split per subtask, each holding exactly the keys of
+ * that subtask's key groups (as a topic partitioned by Vigil's key groups), in timestamp order.
+ */
+export function partitionedEvents(n: number, parallelism: number, maxParallelism = 128): Event[][] {
+  const all = events(n).flat().sort((a, b) => a.ts - b.ts);
+  const ranges = Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(maxParallelism, parallelism, i));
+  const splits: Event[][] = ranges.map(() => []);
+  for (const e of all) {
+    const kg = keyGroupFor(e.key, maxParallelism);
+    splits[ranges.findIndex((r) => kg >= r.start && kg <= r.end)].push(e);
+  }
+  return splits;
+}
+
+/** The job of `build`, its source already partitioned by key group: no keyBy, no exchange. */
+export function buildReinterpreted(env: StreamExecutionEnvironment, parallelism = 2, n = 20_000, splits = partitionedEvents(n, parallelism)): CollectSink<string> {
+  const sink = new CollectSink<string>();
+  env.setParallelism(parallelism);
+  const doubled = env
+    .fromSource(new ListSplitsSource(splits, (e) => e.ts, 256), WatermarkStrategy.forBoundedOutOfOrderness<Event>(50), "events")
+    .map((e) => ({ ...e, value: e.value * 2 }));
+  DataStreamUtils.reinterpretAsKeyedStream(doubled, (e) => e.key)
+    .process(new SecondTotals())
+    .sinkTo(sink);
+  return sink;
 }
