@@ -16,6 +16,7 @@ import type { ValueState } from "../../src/state/api.js";
 import { keyGroupFor, keyGroupRangeForSubtask } from "../../src/state/key-group.js";
 import build, { buildReinterpreted, events, type Event } from "./jobs/keyed-sum-job.js";
 import { ListSplitsSource, multiset } from "./helpers.js";
+import { main as partitionedTotals, partitionOf } from "../../examples/runtime/partitioned-totals.js";
 
 const jobModule = new URL("./jobs/keyed-sum-job.ts", import.meta.url);
 
@@ -139,5 +140,21 @@ describe("DataStreamUtils.reinterpretAsKeyedStream", () => {
     DataStreamUtils.reinterpretAsKeyedStream(src, (e) => e.key).process(new Count()).sinkTo(sink);
     await env.execute();
     expect(sink.values.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});
+
+describe("the reinterpretAsKeyedStream example (examples/runtime/partitioned-totals.ts)", () => {
+  it("uses both partitions and gives keyBy's totals", async () => {
+    expect(new Set(["c1", "c2", "c3", "c4"].map(partitionOf)).size).toBe(2);
+    const totals = await partitionedTotals();
+    expect(totals).toEqual(await partitionedTotals(true));
+    expect(totals).toEqual([
+      "c1 0: 2 txns, 42",
+      "c1 60000: 1 txns, 2500",
+      "c2 0: 1 txns, 700",
+      "c2 60000: 1 txns, 8",
+      "c3 0: 1 txns, 40",
+      "c4 60000: 1 txns, 99",
+    ]);
   });
 });
