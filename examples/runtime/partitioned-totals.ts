@@ -12,7 +12,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategy,
   keyGroupFor,
-  keyGroupRangeForSubtask,
+  subtaskForKeyGroup,
   type InputStatus,
   type ReaderOutput,
   type Source,
@@ -31,12 +31,7 @@ const MAX_PARALLELISM = 128;
 
 /** The subtask (of `PARALLELISM`) whose key groups hold `card`: what the producer partitions by. */
 export function partitionOf(card: string): number {
-  const kg = keyGroupFor(card, MAX_PARALLELISM);
-  for (let i = 0; i < PARALLELISM; i++) {
-    const r = keyGroupRangeForSubtask(MAX_PARALLELISM, PARALLELISM, i);
-    if (kg >= r.start && kg <= r.end) return i;
-  }
-  throw new Error(`no subtask owns key group ${kg}`);
+  return subtaskForKeyGroup(MAX_PARALLELISM, PARALLELISM, keyGroupFor(card, MAX_PARALLELISM));
 }
 
 interface PartitionSplit extends SourceSplit {

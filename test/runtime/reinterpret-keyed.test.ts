@@ -13,7 +13,7 @@ import { WorkerExecutor } from "../../src/runtime/executor/worker-executor.js";
 import { TumblingEventTimeWindows } from "../../src/runtime/windowing/index.js";
 import { ValueStateDescriptor } from "../../src/state/descriptors.js";
 import type { ValueState } from "../../src/state/api.js";
-import { keyGroupFor, keyGroupRangeForSubtask } from "../../src/state/key-group.js";
+import { keyGroupFor, subtaskForKeyGroup } from "../../src/state/key-group.js";
 import build, { buildReinterpreted, events, type Event } from "./jobs/keyed-sum-job.js";
 import { ListSplitsSource, multiset } from "./helpers.js";
 import { main as partitionedTotals, partitionOf } from "../../examples/runtime/partitioned-totals.js";
@@ -29,12 +29,8 @@ async function keyedByHash(parallelism: number): Promise<string[]> {
 
 /** Splits `all` (in order) by the subtask that owns each key's key group. */
 function partitionByKeyGroup<T>(all: readonly T[], keyOf: (t: T) => number, parallelism: number): T[][] {
-  const ranges = Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(128, parallelism, i));
-  const out: T[][] = ranges.map(() => []);
-  for (const t of all) {
-    const kg = keyGroupFor(keyOf(t), 128);
-    out[ranges.findIndex((r) => kg >= r.start && kg <= r.end)].push(t);
-  }
+  const out: T[][] = Array.from({ length: parallelism }, () => []);
+  for (const t of all) out[subtaskForKeyGroup(128, parallelism, keyGroupFor(keyOf(t), 128))].push(t);
   return out;
 }
 

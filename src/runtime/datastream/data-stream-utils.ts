@@ -12,8 +12,8 @@ export class DataStreamUtils {
    * Treats `stream` as already keyed by `keySelector`, without the hash exchange of `keyBy`: subtask
    * i of the next operator reads subtask i of `stream` (a forward edge, so the two chain and no
    * record crosses threads). Use it when the source already delivers to each subtask exactly the
-   * keys whose key groups that subtask owns (`keyGroupFor(key, maxParallelism)` within
-   * `keyGroupRangeForSubtask(maxParallelism, parallelism, i)`), as a topic partitioned that way.
+   * keys whose key groups that subtask owns (`subtaskForKeyGroup(maxParallelism, parallelism,
+   * keyGroupFor(key, maxParallelism))` is i), as a topic partitioned that way.
    * `stream` and the operator after it need the same parallelism. Unlike Flink, which trusts the
    * claim, a key delivered to the wrong subtask fails the job (`JOB_KEY_NOT_PARTITIONED`, naming
    * the key and the subtask that owns it) when it first gets keyed state there, instead of giving

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { JobError } from "../../errors.js";
 import type { KeyedStateBackend, KeyedStateSnapshot, StateBackendFactory, StateKey } from "../../state/api.js";
-import { keyGroupFor, keyGroupRangeForSubtask } from "../../state/key-group.js";
+import { keyGroupFor, keyGroupRangeForSubtask, subtaskForKeyGroup } from "../../state/key-group.js";
 import { StatusWatermarkValve } from "../event-time/status-watermark-valve.js";
 import { MAX_WATERMARK, MIN_WATERMARK } from "../event-time/watermark.js";
 import type { JobNode } from "../graph/job-graph.js";
@@ -345,12 +345,11 @@ export class OperatorInstance {
     const key = backend.getCurrentKey();
     const kg = backend.getCurrentKeyGroup();
     const range = backend.keyGroupRange;
-    let owner = 0;
-    while (owner < this.node.parallelism - 1 && keyGroupRangeForSubtask(this.node.maxParallelism, this.node.parallelism, owner).end < kg) owner++;
+    const owner = subtaskForKeyGroup(this.node.maxParallelism, this.node.parallelism, kg);
     return new JobError(
       `operator "${this.node.name}" (subtask ${this.subtaskIndex}): key ${JSON.stringify(key)} is in key group ${kg}, which subtask ${owner} owns, ` +
         `not this one (key groups ${range.start}-${range.end}). Its input was reinterpreted as keyed (reinterpretAsKeyedStream) but is not ` +
-        `partitioned by Vigil's key groups: partition it with keyGroupFor(key, ${this.node.maxParallelism}) and keyGroupRangeForSubtask, or use keyBy`,
+        `partitioned by Vigil's key groups: send a key to subtaskForKeyGroup(${this.node.maxParallelism}, ${this.node.parallelism}, keyGroupFor(key, ${this.node.maxParallelism})), or use keyBy`,
       { code: "JOB_KEY_NOT_PARTITIONED", cause },
     );
   }

@@ -13,7 +13,7 @@ import {
 } from "../../../src/runtime/index.js";
 import { MapStateDescriptor } from "../../../src/state/descriptors.js";
 import type { MapState } from "../../../src/state/api.js";
-import { keyGroupFor, keyGroupRangeForSubtask } from "../../../src/state/key-group.js";
+import { keyGroupFor, subtaskForKeyGroup } from "../../../src/state/key-group.js";
 import { ListSplitsSource } from "../helpers.js";
 
 export interface Event {
@@ -75,12 +75,8 @@ export function buildWithCodec(env: StreamExecutionEnvironment): CollectSink<str
  */
 export function partitionedEvents(n: number, parallelism: number, maxParallelism = 128): Event[][] {
   const all = events(n).flat().sort((a, b) => a.ts - b.ts);
-  const ranges = Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(maxParallelism, parallelism, i));
-  const splits: Event[][] = ranges.map(() => []);
-  for (const e of all) {
-    const kg = keyGroupFor(e.key, maxParallelism);
-    splits[ranges.findIndex((r) => kg >= r.start && kg <= r.end)].push(e);
-  }
+  const splits: Event[][] = Array.from({ length: parallelism }, () => []);
+  for (const e of all) splits[subtaskForKeyGroup(maxParallelism, parallelism, keyGroupFor(e.key, maxParallelism))].push(e);
   return splits;
 }
 
