@@ -1,3 +1,4 @@
+import { keyGroupFor, subtaskForKeyGroup } from "../../src/state/key-group.js";
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from "../../src/runtime/index.js";
 
 interface ListSplit extends SourceSplit {
@@ -54,4 +55,11 @@ export class ListSplitsSource<T> implements Source<T, ListSplit> {
 /** Sorted JSON strings: compares results as multisets. */
 export function multiset(values: readonly unknown[]): string[] {
   return values.map((v) => JSON.stringify(v)).sort();
+}
+
+/** Splits `all` (in order) by the subtask that owns each key's key group: a source partitioned as Vigil partitions keys. */
+export function partitionByKeyGroup<T>(all: readonly T[], keyOf: (t: T) => number, parallelism: number, maxParallelism = 128): T[][] {
+  const out: T[][] = Array.from({ length: parallelism }, () => []);
+  for (const t of all) out[subtaskForKeyGroup(maxParallelism, parallelism, keyGroupFor(keyOf(t), maxParallelism))].push(t);
+  return out;
 }

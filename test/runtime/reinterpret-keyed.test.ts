@@ -13,9 +13,8 @@ import { WorkerExecutor } from "../../src/runtime/executor/worker-executor.js";
 import { TumblingEventTimeWindows } from "../../src/runtime/windowing/index.js";
 import { ValueStateDescriptor } from "../../src/state/descriptors.js";
 import type { ValueState } from "../../src/state/api.js";
-import { keyGroupFor, subtaskForKeyGroup } from "../../src/state/key-group.js";
 import build, { buildReinterpreted, events, type Event } from "./jobs/keyed-sum-job.js";
-import { ListSplitsSource, multiset } from "./helpers.js";
+import { ListSplitsSource, multiset, partitionByKeyGroup } from "./helpers.js";
 import { main as partitionedTotals, partitionOf } from "../../examples/runtime/partitioned-totals.js";
 
 const jobModule = new URL("./jobs/keyed-sum-job.ts", import.meta.url);
@@ -25,13 +24,6 @@ async function keyedByHash(parallelism: number): Promise<string[]> {
   const sink = build(env, parallelism);
   await env.execute();
   return sink.values;
-}
-
-/** Splits `all` (in order) by the subtask that owns each key's key group. */
-function partitionByKeyGroup<T>(all: readonly T[], keyOf: (t: T) => number, parallelism: number): T[][] {
-  const out: T[][] = Array.from({ length: parallelism }, () => []);
-  for (const t of all) out[subtaskForKeyGroup(128, parallelism, keyGroupFor(keyOf(t), 128))].push(t);
-  return out;
 }
 
 describe("DataStreamUtils.reinterpretAsKeyedStream", () => {

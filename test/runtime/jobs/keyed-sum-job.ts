@@ -13,8 +13,7 @@ import {
 } from "../../../src/runtime/index.js";
 import { MapStateDescriptor } from "../../../src/state/descriptors.js";
 import type { MapState } from "../../../src/state/api.js";
-import { keyGroupFor, subtaskForKeyGroup } from "../../../src/state/key-group.js";
-import { ListSplitsSource } from "../helpers.js";
+import { ListSplitsSource, partitionByKeyGroup } from "../helpers.js";
 
 export interface Event {
   key: number;
@@ -75,9 +74,7 @@ export function buildWithCodec(env: StreamExecutionEnvironment): CollectSink<str
  */
 export function partitionedEvents(n: number, parallelism: number, maxParallelism = 128): Event[][] {
   const all = events(n).flat().sort((a, b) => a.ts - b.ts);
-  const splits: Event[][] = Array.from({ length: parallelism }, () => []);
-  for (const e of all) splits[subtaskForKeyGroup(maxParallelism, parallelism, keyGroupFor(e.key, maxParallelism))].push(e);
-  return splits;
+  return partitionByKeyGroup(all, (e) => e.key, parallelism, maxParallelism);
 }
 
 /** The job of `build`, its source already partitioned by key group: no keyBy, no exchange. */
