@@ -216,6 +216,14 @@ export interface KeyedStateBackend {
   getKeys(stateName: string): StateKey[];
   /** Calls `fn` with the current key set to each key that has an entry in the named state. */
   applyToAllKeys(stateName: string, fn: (key: StateKey) => void): void;
+  /**
+   * Removes every entry of one namespace of the named state at once, calling `fn` for each first,
+   * in the order the entries were created, with the current key set to the entry's key and the
+   * stored value (the state must have no TTL). What a window operator uses to fire a window for
+   * all its keys. Optional: only backends that keep a namespace's entries together have it (the
+   * heap); where it is missing, use `applyToAllKeys`.
+   */
+  drainNamespace?(stateName: string, namespace: string, fn: (value: unknown) => void): void;
   /** Writes buffered changes to durable storage (a no-op on heap). */
   flush(): Promise<void>;
   /** All entries of the owned key groups (or of `range`), serialised. */

@@ -26,6 +26,12 @@ export interface OperatorTimerService extends TimerService {
    * (cheaper: no identity lookup). Registering an existing timer this way makes it fire twice.
    */
   registerNewEventTimeTimer(timestamp: number, namespace?: string): void;
+  /**
+   * Registers an event-time timer of no key, whatever the current key: one timer that stands for
+   * every key of this subtask (a window's end, for all the keys that have the window). It fires
+   * once, with `timer.key` undefined; a restore at any parallelism gives it to every subtask.
+   */
+  registerKeylessEventTimeTimer(timestamp: number, namespace: string): void;
 }
 
 /** A clock that can wake the task: the local one is wall time, the test harness's is set by hand. */
@@ -78,6 +84,11 @@ export class InternalTimerService implements OperatorTimerService {
   registerNewEventTimeTimer(timestamp: number, namespace = ""): void {
     checkTime(timestamp);
     this.eventTimers.addNew(this.currentKey(), namespace, timestamp);
+  }
+
+  registerKeylessEventTimeTimer(timestamp: number, namespace: string): void {
+    checkTime(timestamp);
+    this.eventTimers.add(undefined, namespace, timestamp);
   }
 
   deleteEventTimeTimer(timestamp: number, namespace = ""): void {

@@ -113,6 +113,15 @@ export class HeapStateTable implements StateTable {
     }
   }
 
+  /** Removes a namespace's entries (not the default namespace's) and returns them, key id -> stored value. */
+  takeNamespace(ns: string): Map<KeyId, unknown> | undefined {
+    const m = this.nsd.get(ns);
+    if (m === undefined) return undefined;
+    this.dropNamespace(ns);
+    this.count -= m.size;
+    return m;
+  }
+
   private dropNamespace(ns: string): void {
     this.nsd.delete(ns);
     if (this.lastNs === ns) {

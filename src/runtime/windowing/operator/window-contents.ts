@@ -87,6 +87,11 @@ export class AccumulatingContents<IN, ACC, V, OUT, K, W extends Window> implemen
     if (acc !== undefined) this.fn.processOne(key, ctx, this.agg.getResult(acc), out);
   }
 
+  /** Runs the window function on an accumulator taken from the backend (`drainNamespace`: the key is set). */
+  emitStored(acc: ACC, key: K, ctx: ProcessWindowContext<W>, out: Collector<OUT>): void {
+    this.fn.processOne(key, ctx, this.agg.getResult(acc), out);
+  }
+
   clear(): void {
     this.state.clear();
   }

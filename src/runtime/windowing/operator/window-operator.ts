@@ -12,7 +12,7 @@ import { ProcessingTimeTrigger } from "../triggers/processing-time-trigger.js";
 import type { InternalWindowFunction } from "./internal-window-function.js";
 import { MERGING_WINDOW_SET, MergingWindowSet, type MergeFunction } from "./merging-window-set.js";
 import { ProcessWindowContextImpl } from "./process-window-context.js";
-import { AccumulatingContents, BufferingContents, EvictingContents, type WindowContents } from "./window-contents.js";
+import { AccumulatingContents, BufferingContents, EvictingContents, WINDOW_CONTENTS, type WindowContents } from "./window-contents.js";
 import { WindowTriggerContext } from "./window-trigger-context.js";
 
 /** The end of time (Flink's `Long.MAX_VALUE`): no cleanup timer is set for windows ending there. */
@@ -62,6 +62,14 @@ class TimestampedCollector<T> implements Collector<T> {
  * an element of a window that already has contents the trigger's and the cleanup timer's
  * registration (each a no-op re-registration of the same timer) is skipped, so an element costs
  * one state read and one state write.
+ *
+ * Firing (event-time windows, the default trigger, incremental aggregation, no allowed lateness,
+ * a backend with `drainNamespace`, i.e. the heap, streaming mode): a window's end is one keyless
+ * timer for all its keys instead of a timer per key and window, and when it fires the window's
+ * entries are taken from the backend whole and emitted in the order the keys entered the window,
+ * the order per-key timers fire in, with no lookup or delete per key. Elsewhere (LevelDB, other
+ * triggers, lateness) timers are per key, as in Flink. Either kind of timer restores on either
+ * backend: a keyless timer on a backend without `drainNamespace` fires key by key.
  */
 export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Operator<IN, OUT> {
   /** Late elements dropped because no late-data side output was set (Flink's `numLateRecordsDropped`). */
@@ -83,6 +91,10 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
   private lastWindows: readonly W[] | undefined;
   private lastNamespaces: string[] = [];
   private timerNs = "";
+  /** Whether windows fire for all keys at once (see the class comment); decided in `open`. */
+  private bulk = false;
+  /** The namespace whose keyless end-of-window timer was registered last (skips the queue's duplicate check). */
+  private bulkNs: string | undefined;
   private timerWindow: W | undefined;
   private readonly assignerContext: WindowAssignerContext = { getCurrentProcessingTime: () => this.timers.currentProcessingTime() };
   private readonly evictorContext: EvictorContext = {
@@ -124,6 +136,13 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
     else if (aggregate !== undefined) this.contents = new AccumulatingContents(backend, aggregate, fn);
     else this.contents = new BufferingContents(backend, fn as unknown as InternalWindowFunction<IN, OUT, K, W>);
     if (this.merging) this.mergingState = backend.getPartitionedState({ kind: "value", name: MERGING_WINDOW_SET }) as ValueState<string[]>;
+    this.bulk =
+      this.fast === EVENT_TIME_TRIGGER &&
+      this.eventTime &&
+      this.lateness === 0 &&
+      !ctx.batch &&
+      this.contents instanceof AccumulatingContents &&
+      typeof backend.drainNamespace === "function";
     await fn.open(runtimeContextOf(ctx as OperatorContext<unknown>));
   }
 
@@ -150,7 +169,11 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
       if (first && fast === EVENT_TIME_TRIGGER && maxTs > wm && this.eventTime && this.lateness === 0) {
         // what EventTimeTrigger.onElement does for a window still open (a timer at its end, CONTINUE),
         // without the duplicate check: the window was empty, so its key has no timer for it yet
-        this.timers.registerNewEventTimeTimer(maxTs, namespaces[i]);
+        if (!this.bulk) this.timers.registerNewEventTimeTimer(maxTs, namespaces[i]);
+        else if (namespaces[i] !== this.bulkNs) {
+          this.timers.registerKeylessEventTimeTimer(maxTs, namespaces[i]);
+          this.bulkNs = namespaces[i];
+        }
         continue;
       }
       this.afterAdd(value, timestamp, window, namespaces[i]);
@@ -216,6 +239,11 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
   };
 
   onTimer(timer: Timer, domain: TimeDomain): void {
+    // keys are never undefined: a timer without one is a window's end for all its keys
+    if (timer.key === undefined) {
+      this.fireForAllKeys(timer, domain);
+      return;
+    }
     const ns = timer.namespace;
     const window = this.windowOf(ns);
     let set: MergingWindowSet<W> | undefined;
@@ -242,6 +270,30 @@ export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Ope
       this.clearAllState(window, ns, set, !ownTimer);
     }
     set?.persist();
+  }
+
+  /** A keyless timer: fires (and cleans up) its window for every key that has it. */
+  private fireForAllKeys(timer: Timer, domain: TimeDomain): void {
+    const ns = timer.namespace;
+    if (ns === this.bulkNs) this.bulkNs = undefined;
+    if (!this.bulk) {
+      // set by a job on the heap and restored here (another backend, or batch mode): key by key
+      this.backend.applyToAllKeys(WINDOW_CONTENTS, (key) => this.onTimer({ key, namespace: ns, timestamp: timer.timestamp }, domain));
+      return;
+    }
+    const window = this.windowOf(ns);
+    const p = this.pctx;
+    p.w = window;
+    p.ns = ns;
+    this.collector.ts = window.maxTimestamp();
+    const contents = this.contents as AccumulatingContents<IN, ACC, V, OUT, K, W>;
+    const backend = this.backend;
+    const collector = this.collector;
+    const clear = this.spec.windowFunction.clear;
+    backend.drainNamespace!(WINDOW_CONTENTS, ns, (acc) => {
+      contents.emitStored(acc as ACC, backend.getCurrentKey() as K, p, collector);
+      if (clear !== undefined) clear(p);
+    });
   }
 
   /** Runs the window function on the window's contents (the contents' namespace must be set). */
