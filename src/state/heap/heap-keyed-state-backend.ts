@@ -95,12 +95,13 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend implements 
     if (entries === undefined) return;
     const previous = this.keyId === undefined ? undefined : this.getCurrentKey();
     try {
-      for (const [id, value] of entries) {
+      // forEach: no [key, value] array per entry, as for-of allocates
+      entries.forEach((value, id) => {
         // fn may change the stored object in place: pending snapshots take its key group first
         if (this.jobs.length !== 0 && typeof value === "object" && value !== null) this.beforeInPlaceChangeOf(id);
         this.setCurrentKey(keyFromId(id));
         fn(value);
-      }
+      });
     } finally {
       if (previous !== undefined) this.setCurrentKey(previous);
     }

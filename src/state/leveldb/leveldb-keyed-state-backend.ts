@@ -59,6 +59,8 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   private readonly metas = new Map<string, StateMeta>();
   private readonly metaById: StateMeta[] = [];
   private readonly tables = new Map<string, LevelDbStateTable>();
+  /** Per state, the namespaces the last restore wrote (see `LevelDbStateTable.spilled`). */
+  private readonly restoredNamespaces = new Map<string, Set<string>>();
   private readonly cacheEntries: number;
   readonly writes: WriteBack;
   private cached = 0;
@@ -113,7 +115,46 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
   protected register(state: RegisteredState): LevelDbStateTable {
     const table = new LevelDbStateTable(this, state, this.metaFor(state.name));
     this.tables.set(state.name, table);
+    for (const ns of this.restoredNamespaces.get(state.name) ?? []) table.spilled.add(ns);
     return table;
+  }
+
+  /**
+   * As on the heap, when every entry of the namespace has a slot in the cache (the usual case for
+   * a window: its entries were made since the last restore and none was evicted): the namespace's
+   * slots in the order they were made, each removed through the write-back. Otherwise (see
+   * `LevelDbStateTable.spilled`) every key of the state is read for it.
+   */
+  drainNamespace(stateName: string, namespace: string, fn: (value: unknown) => void): void {
+    this.checkOpen();
+    if (namespace === "") throw new StateError("drainNamespace: the default namespace cannot be drained", { code: "STATE_INVALID_ARGUMENT" });
+    const table = this.tables.get(stateName);
+    if (table === undefined) return;
+    if (table.state.ttl !== undefined) throw new StateError(`drainNamespace: state "${stateName}" has a TTL`, { code: "STATE_INVALID_ARGUMENT" });
+    const previous = this.keyId === undefined ? undefined : this.getCurrentKey();
+    try {
+      if (table.spilled.has(namespace)) {
+        for (const key of this.getKeys(stateName)) {
+          this.setCurrentKey(key);
+          const v = table.get(namespace);
+          if (v === undefined) continue;
+          table.delete(namespace);
+          fn(v);
+        }
+        table.spilled.delete(namespace); // every row of it is deleted now (by the next flush)
+        return;
+      }
+      const slots = table.nsd.get(namespace);
+      if (slots === undefined) return;
+      slots.forEach((s) => {
+        const v = table.take(s);
+        if (v === undefined) return;
+        this.setCurrentKey(keyFromId(s.id));
+        fn(v);
+      });
+    } finally {
+      if (previous !== undefined) this.setCurrentKey(previous);
+    }
   }
 
   getKeys(stateName: string): StateKey[] {
@@ -237,6 +278,14 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
     this.restoredAt = this.clock();
     for (const t of this.tables.values()) t.clearCache();
     for (const m of this.metaById) m.reset();
+    // the restored rows are on disk only: their namespaces must be read on a miss
+    this.restoredNamespaces.clear();
+    for (const e of entries) {
+      let set = this.restoredNamespaces.get(e.stateName);
+      if (set === undefined) this.restoredNamespaces.set(e.stateName, (set = new Set()));
+      set.add(e.namespace);
+    }
+    for (const [name, t] of this.tables) for (const ns of this.restoredNamespaces.get(name) ?? []) t.spilled.add(ns);
     this.writes.dropOpen();
     this.cached = 0;
     // the next snapshot is full: its base would be state this restore replaces
@@ -349,6 +398,8 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
           if (s.gen === 0 && s.pin <= flushed && s.epoch < epoch) {
             m.delete(s.id);
             this.cached--;
+            // its row is now in LevelDB only: a miss in this namespace has to read
+            if (s.onDisk) t.spilled.add(ns);
           }
         }
         if (m.size === 0) t.nsd.delete(ns);

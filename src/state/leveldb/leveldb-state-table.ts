@@ -63,6 +63,12 @@ export class LevelDbStateTable implements StateTable {
   readonly def = new Map<KeyId, Slot>();
   /** Cached slots of other namespaces: namespace -> key id -> slot (one map per window, as on the heap). */
   readonly nsd = new Map<string, Map<KeyId, Slot>>();
+  /**
+   * Namespaces (not the default one) that may have rows in LevelDB with no slot here: a slot of
+   * theirs was evicted, or a restore wrote them. In any other namespace every entry has a slot,
+   * so a miss is an absent entry and needs no read (a new window's first element for each key).
+   */
+  readonly spilled = new Set<string>();
   private sweepDef: Iterator<Slot> | undefined;
   private sweepNsd: Iterator<Map<KeyId, Slot>> | undefined;
 
@@ -83,7 +89,7 @@ export class LevelDbStateTable implements StateTable {
       return s.v;
     }
     if (!this.meta.keys.has(id)) return undefined;
-    return this.load(id, ns, this.cache.readCurrent(this.meta.id, ns)).v;
+    return this.load(id, ns, this.mayBeOnDisk(ns) ? this.cache.readCurrent(this.meta.id, ns) : undefined).v;
   }
 
   set(ns: string, stored: unknown): void {
@@ -132,6 +138,7 @@ export class LevelDbStateTable implements StateTable {
   clearCache(): void {
     this.def.clear();
     this.nsd.clear();
+    this.spilled.clear();
     this.sweepDef = undefined;
     this.sweepNsd = undefined;
   }
@@ -198,7 +205,25 @@ export class LevelDbStateTable implements StateTable {
       if (s.gen !== 0 && s.gen !== this.cache.writes.open) this.cache.writes.settle(s);
       return s;
     }
-    return this.load(id, ns, this.meta.keys.has(id) ? this.cache.readCurrent(this.meta.id, ns) : undefined);
+    return this.load(id, ns, this.meta.keys.has(id) && this.mayBeOnDisk(ns) ? this.cache.readCurrent(this.meta.id, ns) : undefined);
+  }
+
+  /** Whether an entry of `ns` without a slot may still have a row (see `spilled`). */
+  private mayBeOnDisk(ns: string): boolean {
+    return ns === "" || this.spilled.has(ns);
+  }
+
+  /**
+   * Removes a cached entry and returns its stored value, for `drainNamespace` (a slot whose value
+   * is undefined is an absent entry: nothing to take).
+   */
+  take(s: Slot): unknown {
+    const v = s.v;
+    if (v === undefined) return undefined;
+    // handed out: a captured flush waiting for it takes it first
+    if (s.gen !== 0 && s.gen !== this.cache.writes.open) this.cache.writes.settle(s);
+    this.remove(s);
+    return v;
   }
 
   private load(id: KeyId, ns: string, bytes: Uint8Array | undefined): Slot {

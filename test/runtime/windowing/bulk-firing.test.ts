@@ -8,7 +8,7 @@ import { SlidingEventTimeWindows, TumblingEventTimeWindows, type TimeWindow, typ
 import { aggHarness, heapBackend, multiset, removeTempDirs, tempLevelDb, type Agg, type Ev, type Mode } from "./window-harness.js";
 
 /**
- * Bulk firing: on the heap, an event-time window with the default trigger, incremental
+ * Bulk firing: an event-time window with the default trigger, incremental
  * aggregation and no lateness fires for all its keys from one keyless timer, taking the window's
  * entries whole. It must be indistinguishable from per-key timers (what LevelDB, and the heap
  * without `drainNamespace`, do): the same records in the same order, the same late records, the
@@ -60,7 +60,7 @@ async function observe(h: OperatorHarness<Ev, Agg>) {
   return { mid, end };
 }
 
-describe("bulk firing of event-time windows (heap)", () => {
+describe("bulk firing of event-time windows", () => {
   afterAll(removeTempDirs);
 
   it("sets one timer per window, whatever the number of keys, and fires the keys in the order they entered the window", async () => {
@@ -89,6 +89,24 @@ describe("bulk firing of event-time windows (heap)", () => {
         expect(got.end.timers).toBe(0);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("on LevelDB too, with a cache small enough that windows spill to disk", async () => {
+    await fc.assert(
+      fc.asyncProperty(stepsArb, fc.nat(assigners.length - 1), async (steps, a) => {
+        const bulk = await harness(a, "aggregate", { backend: await tempLevelDb({ cacheEntries: 4, flushThreshold: 2 }) });
+        const perKey = await harness(a, "aggregate", { backend: perKeyHeap });
+        apply(bulk, steps);
+        apply(perKey, steps);
+        const got = await observe(bulk);
+        const want = await observe(perKey);
+        expect({ mid: { ...got.mid, out: multiset(got.mid.out) }, end: { ...got.end, out: multiset(got.end.out) } }).toEqual({
+          mid: { ...want.mid, out: multiset(want.mid.out) },
+          end: { ...want.end, out: multiset(want.end.out) },
+        });
+      }),
+      { numRuns: 30 },
     );
   });
 

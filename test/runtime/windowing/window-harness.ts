@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AggregateFunction, StateBackendFactory } from "../../../src/state/api.js";
-import { heapBackend, levelDbBackend } from "../../../src/state/index.js";
+import { heapBackend, levelDbBackend, type LevelDbCacheOptions } from "../../../src/state/index.js";
 import { OperatorHarness, type HarnessOptions } from "../../../src/runtime/testing/operator-harness.js";
 import type { OutputTag } from "../../../src/runtime/output-tag.js";
 import type { Evictor, Trigger, Window, WindowAssigner } from "../../../src/runtime/windowing/api.js";
@@ -113,10 +113,10 @@ export function multiset(values: readonly unknown[]): string[] {
 const dirs: string[] = [];
 
 /** A LevelDB backend in a fresh temp directory (removed by `removeTempDirs`). */
-export async function tempLevelDb(): Promise<StateBackendFactory> {
+export async function tempLevelDb(cache: LevelDbCacheOptions = {}): Promise<StateBackendFactory> {
   const dir = await mkdtemp(join(tmpdir(), "vigil-windows-"));
   dirs.push(dir);
-  return levelDbBackend({ directory: dir });
+  return levelDbBackend({ directory: dir, ...cache });
 }
 
 export async function removeTempDirs(): Promise<void> {

@@ -64,12 +64,12 @@ class TimestampedCollector<T> implements Collector<T> {
  * one state read and one state write.
  *
  * Firing (event-time windows, the default trigger, incremental aggregation, no allowed lateness,
- * a backend with `drainNamespace`, i.e. the heap, streaming mode): a window's end is one keyless
- * timer for all its keys instead of a timer per key and window, and when it fires the window's
- * entries are taken from the backend whole and emitted in the order the keys entered the window,
- * the order per-key timers fire in, with no lookup or delete per key. Elsewhere (LevelDB, other
- * triggers, lateness) timers are per key, as in Flink. Either kind of timer restores on either
- * backend: a keyless timer on a backend without `drainNamespace` fires key by key.
+ * a backend with `drainNamespace` (both built-in ones), streaming mode): a window's end is one
+ * keyless timer for all its keys instead of a timer per key and window, and when it fires the
+ * window's entries are taken from the backend whole and emitted in the order the keys entered the
+ * window, the order per-key timers fire in, with no lookup or delete per key. Elsewhere (other
+ * triggers, lateness, batch mode) timers are per key, as in Flink. Either kind of timer restores
+ * into either: a keyless timer on a backend without `drainNamespace` fires key by key.
  */
 export class WindowOperator<IN, ACC, V, OUT, K, W extends Window> implements Operator<IN, OUT> {
   /** Late elements dropped because no late-data side output was set (Flink's `numLateRecordsDropped`). */
