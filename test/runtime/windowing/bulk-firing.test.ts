@@ -8,11 +8,11 @@ import { SlidingEventTimeWindows, TumblingEventTimeWindows, type TimeWindow, typ
 import { aggHarness, heapBackend, multiset, removeTempDirs, tempLevelDb, type Agg, type Ev, type Mode } from "./window-harness.js";
 
 /**
- * Bulk firing: an event-time window with the default trigger, incremental
- * aggregation and no lateness fires for all its keys from one keyless timer, taking the window's
- * entries whole. It must be indistinguishable from per-key timers (what LevelDB, and the heap
- * without `drainNamespace`, do): the same records in the same order, the same late records, the
- * same state left; and its checkpoints must restore on either kind of backend, at any parallelism.
+ * Bulk firing: an event-time window with the default trigger, incremental aggregation and no
+ * lateness fires for all its keys from one keyless timer, taking the window's entries whole. It
+ * must be indistinguishable from per-key timers (what a backend without `drainNamespace` gets):
+ * the same records in the same order, the same late records, the same state left; and its
+ * checkpoints must restore on either kind of backend, at any parallelism.
  */
 
 const LATE = new OutputTag<Ev>("late");
