@@ -1,5 +1,4 @@
 import type { BackendOptions, KeyedStateSnapshot, KeyGroupRange, SnapshotOptions, StateKey } from "../api.js";
-import { StateError } from "../../errors.js";
 import { AbstractKeyedStateBackend } from "../internal/abstract-keyed-state-backend.js";
 import { keyFromId, keyGroupOfId, type KeyId } from "../internal/key-id.js";
 import { codecForRun, decodeRunValue, RUN_BYTES, storedFlags } from "../internal/packed-key-group.js";
@@ -86,25 +85,15 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend implements 
    * in one step and walked in insertion order, with no lookup per key.
    */
   drainNamespace(stateName: string, namespace: string, fn: (value: unknown) => void): void {
-    this.checkOpen();
-    if (namespace === "") throw new StateError("drainNamespace: the default namespace cannot be drained", { code: "STATE_INVALID_ARGUMENT" });
-    const table = this.tables.get(stateName);
-    if (table === undefined) return;
-    if (table.state.ttl !== undefined) throw new StateError(`drainNamespace: state "${stateName}" has a TTL`, { code: "STATE_INVALID_ARGUMENT" });
-    const entries = table.takeNamespace(namespace);
-    if (entries === undefined) return;
-    const previous = this.keyId === undefined ? undefined : this.getCurrentKey();
-    try {
+    this.drain(stateName, namespace, this.tables.get(stateName), (table) => {
       // forEach: no [key, value] array per entry, as for-of allocates
-      entries.forEach((value, id) => {
+      table.takeNamespace(namespace)?.forEach((value, id) => {
         // fn may change the stored object in place: pending snapshots take its key group first
         if (this.jobs.length !== 0 && typeof value === "object" && value !== null) this.beforeInPlaceChangeOf(id);
         this.setCurrentKey(keyFromId(id));
         fn(value);
       });
-    } finally {
-      if (previous !== undefined) this.setCurrentKey(previous);
-    }
+    });
   }
 
   size(): number {

@@ -132,6 +132,24 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     }
   }
 
+  /**
+   * The frame of both backends' `drainNamespace`: its checks (not the default namespace, a state
+   * without TTL), then `walk` (skipped when the state has no table), then the previous current key
+   * put back.
+   */
+  protected drain<T extends { readonly state: RegisteredState }>(stateName: string, namespace: string, table: T | undefined, walk: (table: T) => void): void {
+    this.checkOpen();
+    if (namespace === "") throw new StateError("drainNamespace: the default namespace cannot be drained", { code: "STATE_INVALID_ARGUMENT" });
+    if (table === undefined) return;
+    if (table.state.ttl !== undefined) throw new StateError(`drainNamespace: state "${stateName}" has a TTL`, { code: "STATE_INVALID_ARGUMENT" });
+    const previous = this.currentKey;
+    try {
+      walk(table);
+    } finally {
+      if (previous !== undefined) this.setCurrentKey(previous);
+    }
+  }
+
   /** Removes expired entries of every state with a TTL and background cleanup; resolves to how many entries went. */
   abstract cleanupExpired(): Promise<number>;
   abstract getKeys(stateName: string): StateKey[];

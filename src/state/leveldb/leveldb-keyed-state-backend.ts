@@ -126,13 +126,7 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
    * `LevelDbStateTable.spilled`) every key of the state is read for it.
    */
   drainNamespace(stateName: string, namespace: string, fn: (value: unknown) => void): void {
-    this.checkOpen();
-    if (namespace === "") throw new StateError("drainNamespace: the default namespace cannot be drained", { code: "STATE_INVALID_ARGUMENT" });
-    const table = this.tables.get(stateName);
-    if (table === undefined) return;
-    if (table.state.ttl !== undefined) throw new StateError(`drainNamespace: state "${stateName}" has a TTL`, { code: "STATE_INVALID_ARGUMENT" });
-    const previous = this.keyId === undefined ? undefined : this.getCurrentKey();
-    try {
+    this.drain(stateName, namespace, this.tables.get(stateName), (table) => {
       if (table.spilled.has(namespace)) {
         for (const key of this.getKeys(stateName)) {
           this.setCurrentKey(key);
@@ -144,18 +138,15 @@ export class LevelDbKeyedStateBackend extends AbstractKeyedStateBackend implemen
         table.spilled.delete(namespace); // every row of it is deleted now (by the next flush)
         return;
       }
-      const slots = table.nsd.get(namespace);
-      if (slots === undefined) return;
-      slots.forEach((s) => {
+      table.nsd.get(namespace)?.forEach((s) => {
         const v = table.take(s);
         if (v === undefined) return;
         this.setCurrentKey(keyFromId(s.id));
         fn(v);
       });
-    } finally {
-      if (previous !== undefined) this.setCurrentKey(previous);
-    }
+    });
   }
+
 
   getKeys(stateName: string): StateKey[] {
     const meta = this.metas.get(stateName);
