@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { CASES, DEFAULT_OPTIONS, type CaseId, type CaseResult, type RuntimeBenchOptions } from "../../bench/runtime/cases.js";
-import { handWrittenWindows, rxjsPerKeyGroupByWindows, rxjsWindows } from "../../bench/runtime/window-baselines.js";
+import { handWrittenWindows, handWrittenWindowsWithEvents, rxjsPerKeyGroupByWindows, rxjsWindows } from "../../bench/runtime/window-baselines.js";
 
 /**
  * bench:runtime at toy sizes: every case runs its check (the sides' outputs must agree, or the
@@ -36,6 +36,7 @@ describe("bench:runtime cases at toy sizes", () => {
       expect(r.baselineEventsPerSec).toBeGreaterThan(0);
       expect(r.ratio).toBeGreaterThan(0);
     }
+    if (id === "window") expect(Number(results[0].withEventsEventsPerSec)).toBeGreaterThan(0);
     expect(log.some((l) => l.startsWith("# check"))).toBe(true);
     expect(log.join("\n")).not.toMatch(/DIFFERENT/);
   });
@@ -46,6 +47,7 @@ describe("the window baselines", () => {
     const input = { events: 30_000, keys: 300, eventsPerMs: 0.1 };
     const expected = handWrittenWindows(input);
     expect(expected).toMatch(/^windows=\d+ count=30000 /);
+    expect(handWrittenWindowsWithEvents(input)).toBe(expected);
     expect(rxjsWindows(input)).toBe(expected);
     expect(rxjsPerKeyGroupByWindows(input)).toBe(expected);
   });
